@@ -1,0 +1,187 @@
+"""Whole-input-space checks by enumeration over a partition of the answers.
+
+Each input is reduced to the few values that can make a difference: booleans and enum values
+as declared; numbers at, just below and just above every threshold a condition compares them
+with, plus their declared bounds. Only inputs the outcomes read are varied. Every finding
+carries a concrete case (`example`) that `rules evaluate` reproduces.
+
+This exact enumeration serves rulesets with small decision spaces (up to `MAX_CASES`
+combinations); larger ones are reported as not analysed rather than sampled.
+"""
+
+from __future__ import annotations
+
+import itertools
+import math
+from collections.abc import Iterable, Iterator, Mapping
+from typing import Any
+
+from rulewright.core import model as m
+from rulewright.core.compiler import Compiler, Operator
+from rulewright.core.diagnostics import Diagnostic
+from rulewright.core.refs import fact_deps, iter_refs, score_order, score_refs
+from rulewright.core.yamlload import Document
+
+MAX_CASES = 200_000
+
+
+def _thresholds(ruleset: m.Ruleset, name: str) -> set[float]:
+    found: set[float] = set()
+    nodes: list[Any] = [o.when for o in ruleset.outcomes] + [f.when for f in ruleset.red_flags]
+    for s in ruleset.scores:
+        nodes += [i.when for i in s.items]
+    for node in nodes:
+        for leaf in _leaves(node):
+            if isinstance(leaf, m.Compare) and leaf.kind == "fact" and leaf.name == name:
+                values = leaf.value if isinstance(leaf.value, tuple) else (leaf.value,)
+                found.update(float(v) for v in values if isinstance(v, (int, float)) and not isinstance(v, bool))
+    return found
+
+
+def _leaves(node: Any) -> Iterator[Any]:
+    if isinstance(node, (m.All, m.AnyOf, m.AtLeast)):
+        for item in node.items:
+            yield from _leaves(item)
+    elif isinstance(node, m.Not):
+        yield from _leaves(node.item)
+    elif node is not None:
+        yield node
+
+
+def domain(ruleset: m.Ruleset, decl: m.Input) -> list[Any] | None:
+    """The representative answers of one input, or None if it cannot be partitioned exactly."""
+    if decl.type == "boolean":
+        return [False, True]
+    if decl.type == "enum":
+        return list(decl.values)
+    if decl.type == "set":
+        if len(decl.values) > 10:
+            return None
+        return [frozenset(c) for r in range(len(decl.values) + 1) for c in itertools.combinations(decl.values, r)]
+    lo = -math.inf if decl.minimum is None else decl.minimum
+    hi = math.inf if decl.maximum is None else decl.maximum
+    if _read_as_number(ruleset, decl.id):
+        # Arithmetic over the answer: only exhaustive integer ranges are exact.
+        if decl.type == "integer" and math.isfinite(lo) and math.isfinite(hi) and hi - lo <= 100:
+            return list(range(int(lo), int(hi) + 1))
+        return None
+    step = 1 if decl.type == "integer" else 1e-6
+    points = {lo, hi} - {-math.inf, math.inf}
+    for t in _thresholds(ruleset, decl.id):
+        points.update((t - step, t, t + step))
+    if not points:
+        points = {0}
+    values = sorted(p for p in points if lo <= p <= hi)
+    return [int(v) if decl.type == "integer" else v for v in values]
+
+
+def _read_as_number(ruleset: m.Ruleset, name: str) -> bool:
+    return any(
+        kind == "fact" and fname == name and not isinstance(node, m.CountAnswered)
+        for s in ruleset.scores
+        for node in [*(i.value for i in s.items if i.value is not None), s.compute]
+        if node is not None
+        for kind, fname, _ in iter_refs(node)
+    )
+
+
+def cases(ruleset: m.Ruleset, names: Iterable[str]) -> Iterator[dict[str, Any]] | None:
+    """Every representative full combination of answers to `names`, or None if too many."""
+    names = sorted(names)
+    domains = []
+    total = 1
+    for name in names:
+        decl = ruleset.input(name)
+        dom = domain(ruleset, decl) if decl else None
+        if dom is None:
+            return None
+        domains.append(dom)
+        total *= len(dom)
+        if total > MAX_CASES:
+            return None
+    return (dict(zip(names, combo, strict=True)) for combo in itertools.product(*domains))
+
+
+def _scores_fn(ruleset: m.Ruleset, compiler: Compiler) -> Any:
+    """Plain weighted-sum scoring for analysis (the built-in scorer's documented semantics)."""
+    steps = []
+    for s in score_order(ruleset):
+        if s.compute is not None:
+            steps.append((s.id, None, compiler.expr(s.compute)))
+        else:
+            items = [(compiler.condition(i.when) if i.when else None, i.weight, compiler.expr(i.value) if i.value else None) for i in s.items]
+            steps.append((s.id, items, None))
+
+    def run(env: dict[str, Any]) -> None:
+        for sid, items, compute in steps:
+            if compute is not None:
+                env[sid] = compute(env)
+                continue
+            total = 0.0
+            for cond, weight, value in items:
+                if cond is not None:
+                    total += weight if cond(env) is True else 0.0
+                else:
+                    v = value(env)
+                    total += v if isinstance(v, (int, float)) else 0.0
+            env[sid] = total
+
+    return run
+
+
+def jsonable(case: Mapping[str, Any]) -> dict[str, Any]:
+    return {k: sorted(v) if isinstance(v, frozenset) else v for k, v in case.items()}
+
+
+def analyse(ruleset: m.Ruleset, doc: Document, operators: Mapping[str, Operator] | None = None) -> list[Diagnostic]:
+    """Completeness (some answers reach no outcome) and shadowing under `first`."""
+    if ruleset.scorer != "weighted-sum":
+        return [doc.diagnostic("not-analysed", f"scorer {ruleset.scorer!r} is a plugin; whole-space checks skipped", ("scoring",), severity="info")]
+    compiler = Compiler(ruleset, operators)
+    if any(isinstance(leaf, m.Custom) for o in ruleset.outcomes for leaf in _leaves(o.when)) or any(
+        isinstance(leaf, m.Custom) for s in ruleset.scores for i in s.items for leaf in _leaves(i.when)
+    ):
+        return [doc.diagnostic("not-analysed", "plugin operators are opaque; whole-space checks skipped", ("outcomes",), severity="info")]
+    names: set[str] = set()
+    for o in ruleset.outcomes:
+        names |= fact_deps(o.when, ruleset)
+    for s in ruleset.scores:
+        for kind, name, _ in score_refs(s):
+            if kind == "fact":
+                names.add(name)
+    space = cases(ruleset, names)
+    if space is None:
+        return [doc.diagnostic("not-analysed", f"more than {MAX_CASES} answer combinations; whole-space checks skipped", ("inputs",), severity="info")]
+    score = _scores_fn(ruleset, compiler)
+    rules = [(o, compiler.condition(o.when)) for o in ruleset.outcomes if o.when is not None]
+    first_hit: dict[str, dict[str, Any]] = {}
+    gap: dict[str, Any] | None = None
+    overlap: tuple[str, str, dict[str, Any]] | None = None
+    for case in space:
+        env = dict(case)
+        score(env)
+        matched = [o.id for o, fn in rules if fn(env) is True]
+        if matched:
+            first_hit.setdefault(matched[0], case)
+            if ruleset.hit_policy == "unique" and len(matched) > 1 and overlap is None:
+                overlap = (matched[0], matched[1], case)
+        elif gap is None:
+            gap = case
+    out: list[Diagnostic] = []
+    if gap is not None and ruleset.default is None:
+        out.append(doc.diagnostic("incomplete", f"some answers reach no outcome and there is no default, e.g. {_show(gap)}",
+                                  ("outcomes",), example=jsonable(gap)))
+    if overlap is not None:
+        a, b, case = overlap
+        idx = next(i for i, o in enumerate(ruleset.outcomes) if o.id == b)
+        out.append(doc.diagnostic("overlap", f"hit policy 'unique' but outcomes {a!r} and {b!r} both match, e.g. {_show(case)}",
+                                  ("outcomes", idx, "when"), example=jsonable(case)))
+    for i, o in enumerate(ruleset.outcomes):
+        if o.when is not None and o.id not in first_hit:
+            why = "is shadowed by earlier outcomes (hit policy 'first')" if ruleset.hit_policy == "first" else "can never match"
+            out.append(doc.diagnostic("unreachable-outcome", f"outcome {o.id!r} {why}: no answers reach it", ("outcomes", i, "when")))
+    return out
+
+
+def _show(case: Mapping[str, Any]) -> str:
+    return ", ".join(f"{k}={v}" for k, v in jsonable(case).items()) or "(no answers)"

@@ -1,0 +1,64 @@
+"""The `rules` command line. One module per command; plugins may add commands."""
+
+from __future__ import annotations
+
+import os
+import sys
+from typing import Any
+
+import click
+
+from rulewright.core.cli import exitcodes
+from rulewright.core.cli.app import App
+from rulewright.core.version import __version__
+
+# Built-in commands: name -> "module:attribute", imported only when that command runs.
+COMMANDS = {
+    "evaluate": "rulewright.core.cli.evaluate:evaluate",
+    "validate": "rulewright.core.cli.validate:validate",
+    "list": "rulewright.core.cli.listing:list_rulesets",
+    "plugins": "rulewright.core.cli.plugins:plugins",
+    "schema": "rulewright.core.cli.schema:schema",
+}
+
+
+class RulesGroup(click.Group):
+    """Loads built-in commands lazily (fast start-up) and adds commands plugins register."""
+
+    def _plugin_commands(self, ctx: click.Context) -> dict[str, Any]:
+        app = ctx.ensure_object(App)
+        return app.host.registry.items["commands"]  # type: ignore[no-any-return]
+
+    def list_commands(self, ctx: click.Context) -> list[str]:
+        return sorted(set(COMMANDS) | set(self._plugin_commands(ctx)))
+
+    def get_command(self, ctx: click.Context, name: str) -> click.Command | None:
+        if name in COMMANDS:
+            import importlib
+
+            module, attr = COMMANDS[name].split(":")
+            return getattr(importlib.import_module(module), attr)  # type: ignore[no-any-return]
+        return self._plugin_commands(ctx).get(name)  # type: ignore[no-any-return]
+
+
+@click.group(cls=RulesGroup, context_settings={"help_option_names": ["-h", "--help"]})
+@click.version_option(__version__, prog_name="rules")
+@click.pass_context
+def cli(ctx: click.Context) -> None:
+    """rulewright: check, test, compare and evaluate clinical decision rulesets.
+
+    Results go to stdout, diagnostics to stderr. Exit codes: 0 ok, 1 findings (invalid
+    ruleset, error records, ...), 2 usage or internal error, 3 `--fail-on` level reached.
+    """
+    ctx.ensure_object(App)
+
+
+def main(argv: list[str] | None = None) -> None:
+    """Console-script entry point: handles a closed stdout (`rules ... | head`) quietly."""
+    try:
+        cli.main(args=argv, prog_name="rules", standalone_mode=True)
+    except BrokenPipeError:
+        # Python docs, "Note on SIGPIPE": point stdout at devnull so the final flush cannot fail.
+        devnull = os.open(os.devnull, os.O_WRONLY)
+        os.dup2(devnull, sys.stdout.fileno())
+        sys.exit(exitcodes.FINDINGS)

@@ -1,0 +1,51 @@
+"""The small application object every command gets on `ctx.obj`."""
+
+from __future__ import annotations
+
+import sys
+from dataclasses import dataclass, field
+from typing import Any, NoReturn
+
+import click
+
+from rulewright.core.cli import exitcodes
+from rulewright.core.diagnostics import RulesetError
+from rulewright.core.pluginhost import PluginHost, make_plugin_host
+
+
+@dataclass
+class App:
+    _host: PluginHost | None = field(default=None, repr=False)
+
+    @property
+    def host(self) -> PluginHost:
+        """The plugin host, built on first use; load failures are reported once on stderr."""
+        if self._host is None:
+            self._host = make_plugin_host()
+            for failure in self._host.failures:
+                warn(failure.text())
+        return self._host
+
+    def load(self, ref: str) -> Any:
+        """Load a ruleset for a command, exiting 1 with every diagnostic if it is invalid."""
+        from rulewright.core.loader import load_ruleset
+
+        try:
+            return load_ruleset(ref, operators=self.host.registry.items["operators"])
+        except RulesetError as exc:
+            for diag in exc.diagnostics:
+                click.echo(diag.text(), err=True)
+            raise click.exceptions.Exit(exitcodes.FINDINGS) from None
+
+
+def warn(message: str) -> None:
+    click.echo(f"rules: warning: {message}", err=True)
+
+
+def fail(message: str, code: int = exitcodes.USAGE) -> NoReturn:
+    click.echo(f"rules: error: {message}", err=True)
+    raise click.exceptions.Exit(code)
+
+
+def stdout_is_terminal() -> bool:
+    return sys.stdout.isatty()

@@ -1,0 +1,100 @@
+"""`rules validate [PATH...]`: schema, semantic and whole-input-space checks of rulesets."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Any
+
+import click
+
+from rulewright.core.cli import exitcodes
+from rulewright.core.cli.app import App
+from rulewright.core.cli.options import format_option
+from rulewright.core.diagnostics import Diagnostic, RulesetError
+from rulewright.core.model import Ruleset
+
+REPORT_FORMAT = 1
+
+
+def ruleset_paths(paths: tuple[str, ...]) -> list[str]:
+    """Expand folders to the ruleset files in them (test suites under `tests/` are skipped)."""
+    from rulewright.core.loader import bundled_rulesets
+
+    if not paths:
+        return [b.ref for b in bundled_rulesets()]
+    out: list[str] = []
+    for p in paths:
+        path = Path(p)
+        if path.is_dir():
+            out.extend(str(f) for f in sorted(path.rglob("*.y*ml")) if "tests" not in f.relative_to(path).parts[:-1])
+        else:
+            out.append(p)
+    return out
+
+
+def check_one(app: App, ref: str) -> tuple[Ruleset | None, list[Diagnostic]]:
+    from rulewright.core.analysis.space import analyse
+    from rulewright.core.loader import check_document, load_document
+
+    try:
+        doc = load_document(ref)
+    except RulesetError as exc:
+        return None, exc.diagnostics
+    ruleset, found = check_document(doc, app.host.registry.items["operators"])
+    if ruleset is None:
+        return None, found
+    found = list(found)
+
+    def report(code: str, message: str, path: tuple[Any, ...] = (), severity: str = "warning") -> None:
+        found.append(doc.diagnostic(code, message, tuple(path), severity=severity))  # type: ignore[arg-type]
+
+    for name, fn in app.host.impls("rulewright_validate_ruleset"):
+        try:
+            fn(ruleset=ruleset, report=report)
+        except Exception as exc:
+            found.append(doc.diagnostic("plugin-error", f"lint plugin {name!r} failed: {type(exc).__name__}: {exc}", (), severity="warning"))
+    found.extend(analyse(ruleset, doc, app.host.registry.items["operators"]))
+    return ruleset, found
+
+
+@click.command("validate")
+@click.argument("paths", nargs=-1, metavar="[PATH|RULESET]...")
+@format_option(["text", "json"], default="text")
+@click.option("--strict", is_flag=True, help="Treat warnings as errors.")
+@click.pass_obj
+def validate(app: App, paths: tuple[str, ...], fmt: str, strict: bool) -> None:
+    """Check rulesets: schema, names and types, and every combination of answers.
+
+    Each problem prints as `file:line:col: CODE message`. With no PATH, checks every bundled
+    ruleset. Exit 0 when valid, 1 when any error (or, with --strict, warning) is found.
+    """
+    results = []
+    failed = False
+    for ref in ruleset_paths(paths):
+        ruleset, found = check_one(app, ref)
+        bad = [d for d in found if d.severity == "error" or (strict and d.severity == "warning")]
+        failed = failed or bool(bad) or ruleset is None
+        results.append((ref, ruleset, found))
+    if fmt == "json":
+        doc = {
+            "format": REPORT_FORMAT,
+            "valid": not failed,
+            "files": [
+                {"file": ref, "valid": rs is not None and not any(d.severity == "error" for d in found),
+                 "ruleset": {"id": rs.id, "version": rs.version, "fingerprint": rs.fingerprint} if rs else None,
+                 "diagnostics": [d.to_dict() for d in found]}
+                for ref, rs, found in results
+            ],
+        }
+        click.echo(json.dumps(doc, indent=2, ensure_ascii=False))
+    else:
+        for _, _, found in results:
+            for d in found:
+                click.echo(d.text())
+        errors = sum(1 for _, _, f in results for d in f if d.severity == "error")
+        warnings = sum(1 for _, _, f in results for d in f if d.severity == "warning")
+        click.echo(f"rules: checked {len(results)} ruleset{'s' if len(results) != 1 else ''}: {errors} error{'s' if errors != 1 else ''}, "
+                   f"{warnings} warning{'s' if warnings != 1 else ''}", err=True)
+    if failed:
+        raise click.exceptions.Exit(exitcodes.FINDINGS)

@@ -1,0 +1,258 @@
+"""The engine: compile a ruleset once, then evaluate cases with it.
+
+Per case: type-check answers -> screen red flags (core, before any plugin) -> scores (the
+ruleset's scorer plugin) -> outcome by hit policy -> escalations (plugins, may only raise
+urgency) -> observers. Any plugin failure turns the case into an `error` result that still
+carries every red flag the core found.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Iterator, Mapping
+from typing import Any
+
+from rulewright.core import model as m
+from rulewright.core.compiler import Compiler
+from rulewright.core.explain import explain as explain_condition
+from rulewright.core.inputs import InputChecker
+from rulewright.core.model import LEVEL_RANK, LEVELS
+from rulewright.core.pluginhost import PluginHost, make_plugin_host
+from rulewright.core.records import InputRecord
+from rulewright.core.refs import fact_deps
+from rulewright.core.result import ErrorInfo, Escalation, OutcomeRef, RedFlagHit, Result
+from rulewright.core.version import __version__
+
+_REVIEW = LEVEL_RANK["review"]
+_EMERGENCY = LEVEL_RANK["emergency"]
+
+
+class EngineError(Exception):
+    """The engine cannot be built for this ruleset (e.g. its scorer is not installed)."""
+
+
+class PluginError(Exception):
+    def __init__(self, plugin: str, message: str) -> None:
+        super().__init__(f"plugin {plugin!r} {message}")
+        self.plugin = plugin
+
+
+class Engine:
+    """A compiled ruleset. `evaluate` and `evaluate_batch` are pure and deterministic."""
+
+    def __init__(self, ruleset: m.Ruleset, *, host: PluginHost | None = None, id_field: str | None = "id") -> None:
+        self.ruleset = ruleset
+        self.host = host if host is not None else make_plugin_host()
+        self.id_field = id_field
+        registry = self.host.registry
+        scorer = registry.items["scorers"].get(ruleset.scorer)
+        if scorer is None:
+            known = ", ".join(sorted(registry.items["scorers"])) or "none"
+            raise EngineError(f"ruleset {ruleset.ref} uses scorer {ruleset.scorer!r}, which no plugin provides (installed: {known})")
+        self.compiler = Compiler(ruleset, registry.items["operators"])
+        self._scorer_owner = registry.owners["scorers"][ruleset.scorer]
+        self._score = scorer.compile(ruleset, self.compiler)
+        self._check = InputChecker(ruleset, id_field)
+        self._flags = [
+            (flag, self.compiler.condition(flag.when), LEVEL_RANK[flag.level], RedFlagHit(flag.id, flag.level, flag.message, flag.action))
+            for flag in ruleset.red_flags
+        ]
+        self._outcomes = [(o, self.compiler.condition(o.when)) for o in ruleset.outcomes if o.when is not None]
+        self._default = ruleset.default
+        self._unique = ruleset.hit_policy == "unique"
+        self._score_ids = tuple(s.id for s in ruleset.scores)
+        self._deps = {o.id: fact_deps(o.when, ruleset) for o in ruleset.outcomes}
+        self._inputs = tuple(i.id for i in ruleset.inputs)
+        self._prepare = self.host.impls("rulewright_prepare_facts")
+        self._escalate = self.host.impls("rulewright_escalate")
+        self._finished = self.host.impls("rulewright_evaluation_finished")
+        self._ref = {"id": ruleset.id, "version": ruleset.version, "fingerprint": ruleset.fingerprint}
+        self.components = [f"scorer:{ruleset.scorer}"] + [f"escalate:{name}" for name, _ in self._escalate]
+
+    # -- public API --------------------------------------------------------------------------
+
+    def evaluate(self, record: Mapping[str, Any], *, line: int | None = None, row: int | None = None, explain: bool = False) -> Result:
+        """Evaluate one case (a mapping of input id -> answer; the id field is carried, not read)."""
+        if not isinstance(record, Mapping):
+            result = self._new(line, None, row)
+            return self._unreadable(result, "not_an_object", f"a record must be a JSON object, not {_json_type(record)}")
+        record_id = record.get(self.id_field) if self.id_field else None
+        result = self._new(line, record_id, row)
+        trace: list[dict[str, Any]] | None = [] if explain else None
+        result.trace = trace
+        for name, fn in self._prepare:
+            try:
+                prepared = fn(ruleset=self.ruleset, record=record)
+            except Exception as exc:
+                prepared = exc
+            if prepared is not None and not isinstance(prepared, Mapping):
+                if not isinstance(prepared, Exception):
+                    prepared = TypeError(f"rulewright_prepare_facts returned {_json_type(prepared)}, not a mapping")
+                # Screen the record as it came in, so the failure hides no red flag.
+                rank = self._screen(result, self._check.check(record)[0], trace)
+                return self._fail_plugin(result, rank, name, prepared)
+            if prepared is not None:
+                record = prepared
+        facts, problems = self._check.check(record)
+        rank = self._screen(result, facts, trace)
+        if problems:
+            first = problems[0]
+            message = "; ".join(p.message for p in problems)
+            result.status = "error"
+            result.error = ErrorInfo(first.code, message, first.path)
+            return self._finish(result, rank)
+        contributions: list[dict[str, Any]] | None = [] if explain else None
+        try:
+            self._score(facts, contributions)
+        except Exception as exc:
+            return self._fail_plugin(result, rank, self._scorer_owner, exc)
+        result.scores = {sid: facts.get(sid) for sid in self._score_ids}
+        if trace is not None:
+            for sid in self._score_ids:
+                trace.append({"step": "score", "id": sid, "value": result.to_record()["scores"][sid],
+                              "contributions": [c for c in contributions or () if c.get("score") == sid]})
+        rank = max(rank, self._decide(result, facts, trace))
+        if self._escalate:
+            try:
+                rank = self._escalations(result, facts, rank, trace)
+            except PluginError as exc:
+                result.status = "error"
+                result.error = ErrorInfo("plugin_error", str(exc), None)
+        return self._finish(result, rank)
+
+    def evaluate_batch(self, records: Iterable[Mapping[str, Any] | InputRecord], *, explain: bool = False) -> Iterator[Result]:
+        """Evaluate records in order, one result per record; unreadable records become error results."""
+        evaluate = self.evaluate
+        for n, item in enumerate(records, 1):
+            if type(item) is InputRecord:
+                if item.error is not None:
+                    result = self._new(item.line, item.id, item.row)
+                    yield self._unreadable(result, *item.error)
+                else:
+                    yield evaluate(item.data, line=item.line, row=item.row, explain=explain)  # type: ignore[arg-type]
+            else:
+                yield evaluate(item, line=n, explain=explain)  # type: ignore[arg-type]
+
+    # -- steps -------------------------------------------------------------------------------
+
+    def _new(self, line: int | None, record_id: Any, row: int | None) -> Result:
+        return Result(self._ref, "ok", "routine", line=line, id=record_id, row=row, engine=__version__, plugins=self.components)
+
+    def _screen(self, result: Result, facts: Mapping[str, Any], trace: list[dict[str, Any]] | None) -> int:
+        """Screen every red flag (core, before any plugin). Returns the urgency rank so far."""
+        rank = 0
+        for flag, fn, level, hit in self._flags:
+            value = fn(facts)
+            if value is True:
+                result.red_flags.append(hit)
+                if level > rank:
+                    rank = level
+            elif value is None:
+                result.not_screened.append(flag.id)
+                # A flag we could not screen is not a flag we ruled out.
+                if level == _EMERGENCY and rank < _REVIEW:
+                    rank = _REVIEW
+            if trace is not None:
+                trace.append({"step": "red_flag", "id": flag.id, "level": flag.level, "value": value,
+                              "condition": explain_condition(flag.when, facts, self.compiler)})
+        return rank
+
+    def _decide(self, result: Result, env: Mapping[str, Any], trace: list[dict[str, Any]] | None) -> int:
+        """Apply the hit policy; an outcome is decided only if no missing answer could change it."""
+        chosen: m.Outcome | None = None
+        unknown: list[m.Outcome] = []
+        matched: list[m.Outcome] = []
+        for outcome, fn in self._outcomes:
+            value = fn(env)
+            if trace is not None:
+                trace.append({"step": "outcome", "id": outcome.id, "value": value,
+                              "condition": explain_condition(outcome.when, env, self.compiler)})  # type: ignore[arg-type]
+            if value is True:
+                matched.append(outcome)
+                if not self._unique:
+                    break
+            elif value is None:
+                unknown.append(outcome)
+        if unknown:
+            result.status = "undetermined"
+            missing: set[str] = set()
+            for outcome in unknown:
+                missing |= self._deps[outcome.id]
+            result.missing = sorted(n for n in missing if env.get(n) is None)
+            return 0
+        if len(matched) > 1:
+            ids = ", ".join(o.id for o in matched)
+            result.status = "error"
+            result.error = ErrorInfo("overlapping_outcomes", f"hit policy 'unique' but several outcomes match: {ids}", None)
+            return 0
+        chosen = matched[0] if matched else self._default
+        if chosen is None:
+            result.status = "error"
+            result.error = ErrorInfo("no_outcome", "no outcome matches these answers and the ruleset has no default", None)
+            return 0
+        result.outcome = OutcomeRef(chosen.id, chosen.label, chosen.confidence)
+        result.recommendations = chosen.recommendations
+        if trace is not None:
+            trace.append({"step": "decision", "policy": self.ruleset.hit_policy, "outcome": chosen.id,
+                          "default": chosen is self._default})
+        return LEVEL_RANK[chosen.urgency]
+
+    def _escalations(self, result: Result, facts: Mapping[str, Any], rank: int, trace: list[dict[str, Any]] | None) -> int:
+        for name, fn in self._escalate:
+            try:
+                added = fn(engine=self, ruleset=self.ruleset, facts=facts, result=result)
+            except Exception as exc:
+                raise PluginError(name, f"failed in rulewright_escalate: {type(exc).__name__}: {exc}") from exc
+            if added is None:
+                continue
+            if not isinstance(added, (list, tuple)):
+                raise PluginError(name, f"returned {_json_type(added)} from rulewright_escalate, expected a list")
+            for item in added:
+                esc = _as_escalation(name, item)
+                result.red_flags.append(RedFlagHit(esc.id, esc.level, esc.message, esc.action, source=name))
+                if trace is not None:
+                    trace.append({"step": "escalation", "source": name, "id": esc.id, "level": esc.level,
+                                  "raised": LEVEL_RANK[esc.level] > rank})
+                rank = max(rank, LEVEL_RANK[esc.level])
+        return rank
+
+    def _finish(self, result: Result, rank: int) -> Result:
+        result.urgency = LEVELS[rank]
+        for name, fn in self._finished:
+            try:
+                fn(ruleset=self.ruleset, result=result)
+            except Exception as exc:
+                result.status = "error"
+                result.error = ErrorInfo("plugin_error", f"plugin {name!r} failed in rulewright_evaluation_finished: {type(exc).__name__}: {exc}")
+        return result
+
+    def _fail_plugin(self, result: Result, rank: int, plugin: str, exc: Exception) -> Result:
+        result.status = "error"
+        result.outcome = None
+        result.recommendations = ()
+        result.error = ErrorInfo("plugin_error", f"plugin {plugin!r} failed: {type(exc).__name__}: {exc}")
+        return self._finish(result, rank)
+
+    def _unreadable(self, result: Result, code: str, message: str) -> Result:
+        """A record we could not read at all: no red flag could be screened."""
+        rank = self._screen(result, {}, None)
+        result.status = "error"
+        result.error = ErrorInfo(code, message)
+        return self._finish(result, rank)
+
+
+def _as_escalation(plugin: str, item: Any) -> Escalation:
+    if isinstance(item, Mapping):
+        try:
+            item = Escalation(str(item["id"]), str(item["level"]), str(item["message"]), str(item.get("action", "")))
+        except KeyError as exc:
+            raise PluginError(plugin, f"returned an escalation without {exc.args[0]!r}") from None
+    if not isinstance(item, Escalation):
+        raise PluginError(plugin, f"returned {_json_type(item)} as an escalation, expected Escalation or a mapping")
+    if item.level not in LEVEL_RANK or item.level == "routine":
+        raise PluginError(plugin, f"returned escalation level {item.level!r}; use one of review, urgent, emergency")
+    return item
+
+
+def _json_type(value: Any) -> str:
+    names = {dict: "an object", list: "an array", str: "a string", bool: "a boolean", int: "a number", float: "a number", type(None): "null"}
+    return names.get(type(value), f"a {type(value).__name__}")

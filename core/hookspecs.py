@@ -1,0 +1,114 @@
+"""Every hook rulewright calls, grouped by when it is called. These docstrings are the reference.
+
+Implement a hook with `@rulewright.core.hookimpl` in a module or object registered under the
+`rulewright` entry-point group. Registration hooks receive a `register(name, thing)` callback;
+registering a name twice fails loudly and names both plugins.
+
+Per-evaluation hooks are called once per implementation, in plugin order, and each call is
+isolated: an exception or a malformed return value turns *that case* into an `error` result that
+names the plugin and still carries every red flag the core found. No hook can remove a red flag
+or lower urgency.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Mapping
+from typing import Any
+
+import pluggy
+
+hookspec = pluggy.HookspecMarker("rulewright")
+
+Register = Callable[[str, Any], None]
+
+# --- registration: called once when an Engine or the CLI builds its plugin registry ----------
+
+
+@hookspec
+def rulewright_register_operators(register: Register) -> None:
+    """Register condition operators: `register("starts_with", fn)`.
+
+    `fn(answer, value) -> bool` is called only with an answered fact (a missing answer makes the
+    condition unknown without calling it). Rulesets use it as `{fact: x, op: starts_with, value: v}`.
+    Analysis treats plugin operators as opaque, so prefer the built-in comparisons.
+    """
+
+
+@hookspec
+def rulewright_register_scorers(register: Register) -> None:
+    """Register scorers: `register("weighted-sum", scorer)`.
+
+    A ruleset names its scorer with `scoring:` (default `weighted-sum`). `scorer.compile(ruleset,
+    compiler)` is called once per Engine and returns `fn(env, contributions)`, which sets
+    `env[score_id]` for every score (a number, a `(low, high)` interval, or None) and, when
+    `contributions` is a list (under `--explain`), appends one dict per score item:
+    `{"score", "item", "matched", "points"}`. `compiler` is a `rulewright.core.Compiler`.
+    """
+
+
+@hookspec
+def rulewright_register_formats(register: Register) -> None:
+    """Register output formats: `register("jsonl", factory)`.
+
+    `factory(stream, options) -> writer`, where `stream` is a text stream and `options` a
+    `rulewright.core.FormatOptions`; the writer has `write(result)` (a `Result`) and `close()`.
+    The CLI selects it with `rules evaluate --format NAME`.
+    """
+
+
+@hookspec
+def rulewright_register_input_adapters(register: Register) -> None:
+    """Register input adapters: `register("csv", adapter)`.
+
+    `adapter.extensions` lists the file suffixes it claims (e.g. `(".csv",)`);
+    `adapter.read(stream, ruleset, options) -> Iterator[InputRecord]` reads a binary stream and
+    yields one `InputRecord` per record, an unparseable record as an `InputRecord` with `error`
+    set, so nothing is dropped.
+    """
+
+
+@hookspec
+def rulewright_register_commands(register: Register) -> None:
+    """Register extra CLI commands: `register("name", click_command)`; `rules NAME` runs it."""
+
+
+# --- per evaluation: called for every case ---------------------------------------------------
+
+
+@hookspec
+def rulewright_prepare_facts(ruleset: Any, record: Mapping[str, Any]) -> Mapping[str, Any] | None:
+    """Adjust a raw record before its answers are type-checked (e.g. rename keys, convert units).
+
+    Return a new mapping to use instead of `record`, or None to leave it unchanged. Must not
+    mutate `record`.
+    """
+
+
+@hookspec
+def rulewright_escalate(engine: Any, ruleset: Any, facts: Mapping[str, Any], result: Any) -> list[Any] | None:
+    """Add escalations after the outcome is decided: return a list of `Escalation` (or dicts with
+    `id`, `level`, `message` and optionally `action`), or None.
+
+    Every implementation is called; each escalation is added to `result.red_flags` with the
+    plugin's name as its `source`, and the highest level wins. An escalation can only raise
+    urgency: a level below the current urgency is recorded but changes nothing. `facts` holds the
+    checked answers and the scores; `result` is read-only. `engine` is the calling `Engine` (its
+    `compiler` compiles conditions; cache per engine, e.g. in a `weakref.WeakKeyDictionary`).
+    """
+
+
+@hookspec
+def rulewright_evaluation_finished(ruleset: Any, result: Any) -> None:
+    """Observe a finished result (audit, metrics). Read-only; the return value is ignored."""
+
+
+# --- authoring --------------------------------------------------------------------------------
+
+
+@hookspec
+def rulewright_validate_ruleset(ruleset: Any, report: Callable[..., None]) -> None:
+    """Add lint findings to `rules validate`: `report(code, message, path=(...), severity="warning")`.
+
+    `path` is a JSON path tuple into the ruleset document (e.g. `("outcomes", 0, "when")`), so
+    the finding is printed at that node's file:line:col.
+    """

@@ -1,0 +1,112 @@
+"""Find, read and check rulesets: bundled ids (`leg-pain`, `leg-pain@1.0.0`) or file paths.
+
+`load_ruleset` returns a checked `Ruleset` or raises `RulesetError` with every problem and its
+position. Bundled rulesets are read through importlib.resources, so they work from any
+directory and from a wheel.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Iterable
+from dataclasses import dataclass
+from importlib.resources import files
+from importlib.resources.abc import Traversable
+from pathlib import Path
+
+from rulewright.core import model as m
+from rulewright.core.diagnostics import Diagnostic, RulesetError
+from rulewright.core.fingerprint import fingerprint
+from rulewright.core.parse import parse_ruleset
+from rulewright.core.yamlload import Document, load_yaml
+
+
+@dataclass(frozen=True)
+class Bundled:
+    id: str
+    version: str
+    status: str
+    title: str
+    resource: Traversable
+
+    @property
+    def ref(self) -> str:
+        return f"{self.id}@{self.version}"
+
+
+def _semver_key(version: str) -> tuple[int, int, int, int, str]:
+    core, _, pre = version.partition("-")
+    parts = [int(p) if p.isdigit() else 0 for p in core.split(".")[:3]] + [0, 0, 0]
+    # A pre-release sorts before its release.
+    return (parts[0], parts[1], parts[2], 0 if pre else 1, pre)
+
+
+def bundled_rulesets() -> list[Bundled]:
+    """Every ruleset shipped in `rulewright.rulesets`, sorted by id then version."""
+    from ruamel.yaml import YAML
+
+    out = []
+    root = files("rulewright.rulesets")
+    for folder in root.iterdir():
+        if not folder.is_dir() or folder.name.startswith(("_", ".")):
+            continue
+        for entry in folder.iterdir():
+            if entry.name.endswith(".yaml") and entry.is_file():
+                head = YAML(typ="safe").load(entry.read_text("utf-8")) or {}
+                out.append(Bundled(folder.name, str(head.get("version", entry.name[:-5])), str(head.get("status", "")),
+                                   str(head.get("title", "")), entry))
+    out.sort(key=lambda b: (b.id, _semver_key(b.version)))
+    return out
+
+
+def resolve(ref: str) -> tuple[str, bytes]:
+    """Return (display name, bytes) for a path or a bundled `id[@version]`."""
+    path = Path(ref)
+    if path.suffix in (".yaml", ".yml") or os.sep in ref or path.is_file():
+        try:
+            return str(ref), path.read_bytes()
+        except OSError as exc:
+            raise RulesetError([Diagnostic("not-found", f"cannot read ruleset: {exc.strerror}", str(ref))]) from None
+    rid, _, version = ref.partition("@")
+    candidates = [b for b in bundled_rulesets() if b.id == rid]
+    if not candidates:
+        known = ", ".join(sorted({b.id for b in bundled_rulesets()})) or "none"
+        raise RulesetError([Diagnostic("not-found", f"no ruleset file or bundled ruleset {ref!r} (bundled: {known})", ref)])
+    if version:
+        match = [b for b in candidates if b.version == version]
+        if not match:
+            versions = ", ".join(b.version for b in candidates)
+            raise RulesetError([Diagnostic("not-found", f"bundled ruleset {rid!r} has no version {version} (versions: {versions})", ref)])
+        chosen = match[0]
+    else:
+        active = [b for b in candidates if b.status == "active"]
+        chosen = (active or candidates)[-1]
+    return f"{chosen.ref} ({chosen.id}/{chosen.version}.yaml)", chosen.resource.read_bytes()
+
+
+def check_document(doc: Document, operators: Iterable[str] | None = None) -> tuple[m.Ruleset | None, list[Diagnostic]]:
+    """Schema and semantic checks; the ruleset is returned when it has no error-level finding."""
+    from rulewright.core.schemas import check as schema_check
+    from rulewright.core.semantics import check_semantics
+
+    problems = schema_check(doc, "ruleset")
+    if problems:
+        return None, problems
+    ruleset = parse_ruleset(doc.data, source=doc.file, fingerprint=fingerprint(doc.data))
+    problems = check_semantics(ruleset, doc, operators)
+    if any(d.severity == "error" for d in problems):
+        return None, problems
+    return ruleset, problems
+
+
+def load_document(ref: str) -> Document:
+    name, raw = resolve(ref)
+    return load_yaml(raw, name)
+
+
+def load_ruleset(ref: str, *, operators: Iterable[str] | None = None) -> m.Ruleset:
+    """Load and check a ruleset by path or bundled id; raise `RulesetError` if it has errors."""
+    ruleset, problems = check_document(load_document(ref), operators)
+    if ruleset is None:
+        raise RulesetError(problems)
+    return ruleset

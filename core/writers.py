@@ -1,0 +1,12 @@
+"""Options handed to output-format plugins."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+
+@dataclass(frozen=True)
+class FormatOptions:
+    explain: bool = False
+    color: bool = False
+    """True only when writing to a terminal and NO_COLOR is not set."""

@@ -1,0 +1,128 @@
+"""Built-in input adapters: JSON Lines, JSON (one object or an array) and CSV.
+
+Every adapter yields exactly one `InputRecord` per record in the input, in order; a record that
+cannot be read becomes an `InputRecord` with `error` set, never a gap. Blank lines are skipped
+and counted in `options.blank_lines`.
+"""
+
+from __future__ import annotations
+
+import codecs
+import csv
+import io
+import json
+from collections.abc import Callable, Iterator
+from typing import Any, BinaryIO
+
+from rulewright.core import InputRecord, ReadOptions, Ruleset, answer_from_text, hookimpl
+
+
+def _reject_constant(name: str) -> Any:
+    raise ValueError(f"{name} is not a valid JSON number")
+
+
+def _parse(raw: bytes | str) -> Any:
+    return json.loads(raw, parse_constant=_reject_constant)
+
+
+def _bad_json(exc: Exception) -> tuple[str, str]:
+    if isinstance(exc, UnicodeDecodeError):
+        return "invalid_utf8", f"line is not valid UTF-8 ({exc.reason} at byte {exc.start})"
+    if isinstance(exc, RecursionError):
+        return "too_deep", "JSON nested too deeply"
+    return "invalid_json", f"invalid JSON: {exc}"
+
+
+class JsonLines:
+    extensions = (".jsonl", ".ndjson")
+
+    def read(self, stream: BinaryIO, ruleset: Ruleset, options: ReadOptions) -> Iterator[InputRecord]:
+        id_field = options.id_field
+        for line, raw in enumerate(stream, 1):
+            if line == 1 and raw.startswith(codecs.BOM_UTF8):
+                raw = raw[3:]
+            if not raw.strip():
+                options.blank_lines += 1
+                continue
+            try:
+                data = _parse(raw)
+            except (ValueError, RecursionError) as exc:
+                yield InputRecord(line, None, _bad_json(exc))
+                continue
+            if type(data) is not dict:
+                yield InputRecord(line, None, ("not_an_object", f"a record must be a JSON object, not {type(data).__name__}"))
+                continue
+            yield InputRecord(line, data, None, None, data.get(id_field) if id_field else None)
+
+
+class Json:
+    extensions = (".json",)
+
+    def read(self, stream: BinaryIO, ruleset: Ruleset, options: ReadOptions) -> Iterator[InputRecord]:
+        try:
+            data = _parse(stream.read().decode("utf-8-sig"))
+        except (ValueError, RecursionError) as exc:
+            yield InputRecord(1, None, _bad_json(exc))
+            return
+        # In an array, `line` is the element's 1-based position.
+        records = data if isinstance(data, list) else [data]
+        for position, item in enumerate(records, 1):
+            if type(item) is not dict:
+                yield InputRecord(position, None, ("not_an_object", f"a record must be a JSON object, not {type(item).__name__}"))
+            else:
+                yield InputRecord(position, item, None, None, item.get(options.id_field) if options.id_field else None)
+
+
+class Csv:
+    """CSV with a header row, typed by the ruleset's inputs. An empty cell is missing, never false."""
+
+    extensions = (".csv",)
+
+    def read(self, stream: BinaryIO, ruleset: Ruleset, options: ReadOptions) -> Iterator[InputRecord]:
+        text = io.TextIOWrapper(stream, encoding="utf-8-sig", newline="")
+        inputs = {i.id: i for i in ruleset.inputs}
+        reader = csv.reader(text)
+        try:
+            header = next(reader)
+        except StopIteration:
+            return
+        except (UnicodeDecodeError, csv.Error) as exc:
+            yield InputRecord(1, None, _bad_json(exc) if isinstance(exc, UnicodeDecodeError) else ("invalid_csv", str(exc)))
+            return
+        header = [h.strip() for h in header]
+        row = 0
+        while True:
+            start = reader.line_num + 1
+            try:
+                cells = next(reader)
+            except StopIteration:
+                return
+            except UnicodeDecodeError as exc:
+                row += 1
+                yield InputRecord(start, None, _bad_json(exc), row)
+                return  # the decoder cannot resynchronise
+            except csv.Error as exc:
+                row += 1
+                yield InputRecord(start, None, ("invalid_csv", str(exc)), row)
+                continue
+            if not any(c.strip() for c in cells):
+                options.blank_lines += 1
+                continue
+            row += 1
+            if len(cells) != len(header):
+                yield InputRecord(start, None, ("invalid_csv", f"row has {len(cells)} cells; the header has {len(header)}"), row)
+                continue
+            record: dict[str, Any] = {}
+            for name, cell in zip(header, cells, strict=True):
+                cell = cell.strip()
+                if cell == "":
+                    continue
+                record[name] = answer_from_text(inputs.get(name), cell)
+            yield InputRecord(start, record, None, row, record.get(options.id_field) if options.id_field else None)
+
+
+@hookimpl
+def rulewright_register_input_adapters(register: Callable[[str, Any], None]) -> None:
+    register("jsonl", JsonLines())
+    register("json", Json())
+    register("csv", Csv())

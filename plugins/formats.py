@@ -1,0 +1,128 @@
+"""Built-in output formats: `jsonl` (one record per line), `json` (an array) and `text`.
+
+A format is a factory `factory(stream, options) -> writer`; the writer's `write(result)` is
+called once per result, in input order, and `close()` once at the end.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Callable
+from typing import Any, TextIO
+
+from rulewright.core import FormatOptions, Result, hookimpl
+
+
+class JsonLinesWriter:
+    def __init__(self, stream: TextIO, options: FormatOptions) -> None:
+        self.stream = stream
+        self.dumps = json.JSONEncoder(ensure_ascii=False, separators=(",", ":")).encode
+
+    def write(self, result: Result) -> None:
+        self.stream.write(self.dumps(result.to_record()) + "\n")
+
+    def close(self) -> None:
+        pass
+
+
+class JsonArrayWriter:
+    def __init__(self, stream: TextIO, options: FormatOptions) -> None:
+        self.stream = stream
+        self.count = 0
+
+    def write(self, result: Result) -> None:
+        text = json.dumps(result.to_record(), ensure_ascii=False, indent=2)
+        self.stream.write(("[\n" if self.count == 0 else ",\n") + text)
+        self.count += 1
+
+    def close(self) -> None:
+        self.stream.write("[]\n" if self.count == 0 else "\n]\n")
+
+
+_COLOURS = {"emergency": "\033[1;31m", "urgent": "\033[31m", "review": "\033[33m", "routine": "\033[32m"}
+
+
+class TextWriter:
+    """For people at a terminal: a short block per case."""
+
+    def __init__(self, stream: TextIO, options: FormatOptions) -> None:
+        self.stream = stream
+        self.options = options
+
+    def _paint(self, text: str, level: str) -> str:
+        return f"{_COLOURS[level]}{text}\033[0m" if self.options.color and level in _COLOURS else text
+
+    def write(self, result: Result) -> None:
+        rec = result.to_record()
+        source = rec["input"]
+        who = str(source["id"]) if source["id"] is not None else f"line {source['line']}" if source["line"] else "case"
+        head = f"{who}: {self._paint(rec['urgency'].upper(), rec['urgency'])}"
+        if rec["outcome"]:
+            confidence = rec["outcome"]["confidence"]
+            head += f" — {rec['outcome']['label']}" + (f" ({confidence} confidence)" if confidence else "")
+        elif rec["status"] == "undetermined":
+            head += " — undetermined; would be decided by: " + ", ".join(rec["missing"])
+        lines = [head]
+        if rec["error"]:
+            lines.append(f"  error [{rec['error']['code']}]: {rec['error']['message']}")
+        for flag in rec["red_flags"]:
+            lines.append(f"  {self._paint('RED FLAG', flag['level'])} {flag['id']} ({flag['level']}): {flag['message']} {flag['action']}".rstrip())
+        if rec["not_screened"]:
+            lines.append("  not screened (answer missing): " + ", ".join(rec["not_screened"]))
+        if rec["scores"]:
+            lines.append("  scores: " + ", ".join(f"{k}={_score(v)}" for k, v in rec["scores"].items()))
+        lines.extend(f"  - {r}" for r in rec["recommendations"])
+        if self.options.explain and rec.get("trace"):
+            lines.append("  trace:")
+            lines.extend(_trace_lines(rec["trace"]))
+        self.stream.write("\n".join(lines) + "\n\n")
+
+    def close(self) -> None:
+        pass
+
+
+def _score(value: Any) -> str:
+    if isinstance(value, dict):
+        return f"{_score(value['min'])}..{_score(value['max'])}"
+    if isinstance(value, float) and value.is_integer():
+        return str(int(value))
+    return "undefined" if value is None else str(value)
+
+
+def _value(v: Any) -> str:
+    return "unknown" if v is None else str(v).lower()
+
+
+def _condition_lines(node: dict[str, Any], depth: int) -> list[str]:
+    actual = ""
+    if "actual" in node:
+        shown = "no answer" if node["actual"] is None else _score(node["actual"]) if isinstance(node["actual"], (dict, int, float)) else _value(node["actual"])
+        actual = f"  (value: {shown})"
+    out = ["    " + "  " * depth + f"{_value(node['value']):>7}  {node['expr']}{actual}"]
+    for child in node.get("children", ()):
+        out.extend(_condition_lines(child, depth + 1))
+    return out
+
+
+def _trace_lines(trace: list[dict[str, Any]]) -> list[str]:
+    out = []
+    for step in trace:
+        if "condition" in step:
+            out.append(f"    {step['step']} {step['id']}: {_value(step['value'])}")
+            out.extend(_condition_lines(step["condition"], 1))
+        elif step["step"] == "score":
+            out.append(f"    score {step['id']} = {_score(step['value'])}")
+            for c in step["contributions"]:
+                out.append(f"        {c['item']}: {_value(c['matched'])} -> {_score(c['points'])}")
+        elif step["step"] == "decision":
+            out.append(f"    decision ({step['policy']}): {step['outcome']}" + (" (default)" if step["default"] else ""))
+        else:
+            out.append("    " + ", ".join(f"{k}={v}" for k, v in step.items()))
+    return out
+
+
+@hookimpl
+def rulewright_register_formats(register: Callable[[str, Any], None]) -> None:
+    register("jsonl", JsonLinesWriter)
+    register("json", JsonArrayWriter)
+    register("text", TextWriter)

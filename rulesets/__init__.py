@@ -1,0 +1,1 @@
+"""Bundled rulesets, as data: `<id>/<version>.yaml`, test suites in `<id>/tests/`."""
