@@ -7,7 +7,13 @@ from rulewright.core.engine import Engine, EngineError
 from rulewright.core.loader import bundled_rulesets, load_ruleset
 from rulewright.core.logic import bounds, make_score
 from rulewright.core.model import LEVEL_RANK, LEVELS, Ruleset
-from rulewright.core.pluginhost import DEFAULT_PLUGINS, PluginConflict, PluginHost, hookimpl, make_plugin_host
+from rulewright.core.pluginhost import (
+    DEFAULT_PLUGINS,
+    PluginConflict,
+    PluginHost,
+    hookimpl,
+    make_plugin_host,
+)
 from rulewright.core.records import InputRecord, ReadOptions
 from rulewright.core.refs import score_order
 from rulewright.core.result import ErrorInfo, Escalation, OutcomeRef, RedFlagHit, Result
@@ -26,10 +32,10 @@ __all__ = [
     "Escalation",
     "FormatOptions",
     "InputRecord",
-    "ReadOptions",
     "OutcomeRef",
     "PluginConflict",
     "PluginHost",
+    "ReadOptions",
     "RedFlagHit",
     "Result",
     "Ruleset",

@@ -261,7 +261,7 @@ def _sub(args: list[tuple[float, float]]) -> ScoreValue:
 
 
 def _mul2(a: tuple[float, float], b: tuple[float, float]) -> tuple[float, float]:
-    products = [x * y for x in a for y in b if not (math.isinf(x) and y == 0 or math.isinf(y) and x == 0)]
+    products = [x * y for x in a for y in b if not ((math.isinf(x) and y == 0) or (math.isinf(y) and x == 0))]
     products = products or [0.0]
     return (min(products), max(products))
 

@@ -39,7 +39,9 @@ class PluginError(Exception):
 class Engine:
     """A compiled ruleset. `evaluate` and `evaluate_batch` are pure and deterministic."""
 
-    def __init__(self, ruleset: m.Ruleset, *, host: PluginHost | None = None, id_field: str | None = "id") -> None:
+    def __init__(
+        self, ruleset: m.Ruleset, *, host: PluginHost | None = None, id_field: str | None = "id"
+    ) -> None:
         self.ruleset = ruleset
         self.host = host if host is not None else make_plugin_host()
         self.id_field = id_field
@@ -47,16 +49,25 @@ class Engine:
         scorer = registry.items["scorers"].get(ruleset.scorer)
         if scorer is None:
             known = ", ".join(sorted(registry.items["scorers"])) or "none"
-            raise EngineError(f"ruleset {ruleset.ref} uses scorer {ruleset.scorer!r}, which no plugin provides (installed: {known})")
+            raise EngineError(
+                f"ruleset {ruleset.ref} uses scorer {ruleset.scorer!r}, which no plugin provides (installed: {known})"
+            )
         self.compiler = Compiler(ruleset, registry.items["operators"])
         self._scorer_owner = registry.owners["scorers"][ruleset.scorer]
         self._score = scorer.compile(ruleset, self.compiler)
         self._check = InputChecker(ruleset, id_field)
         self._flags = [
-            (flag, self.compiler.condition(flag.when), LEVEL_RANK[flag.level], RedFlagHit(flag.id, flag.level, flag.message, flag.action))
+            (
+                flag,
+                self.compiler.condition(flag.when),
+                LEVEL_RANK[flag.level],
+                RedFlagHit(flag.id, flag.level, flag.message, flag.action),
+            )
             for flag in ruleset.red_flags
         ]
-        self._outcomes = [(o, self.compiler.condition(o.when)) for o in ruleset.outcomes if o.when is not None]
+        self._outcomes = [
+            (o, self.compiler.condition(o.when)) for o in ruleset.outcomes if o.when is not None
+        ]
         self._default = ruleset.default
         self._unique = ruleset.hit_policy == "unique"
         self._score_ids = tuple(s.id for s in ruleset.scores)
@@ -70,11 +81,20 @@ class Engine:
 
     # -- public API --------------------------------------------------------------------------
 
-    def evaluate(self, record: Mapping[str, Any], *, line: int | None = None, row: int | None = None, explain: bool = False) -> Result:
+    def evaluate(
+        self,
+        record: Mapping[str, Any],
+        *,
+        line: int | None = None,
+        row: int | None = None,
+        explain: bool = False,
+    ) -> Result:
         """Evaluate one case (a mapping of input id -> answer; the id field is carried, not read)."""
         if not isinstance(record, Mapping):
             result = self._new(line, None, row)
-            return self._unreadable(result, "not_an_object", f"a record must be a JSON object, not {_json_type(record)}")
+            return self._unreadable(
+                result, "not_an_object", f"a record must be a JSON object, not {_json_type(record)}"
+            )
         record_id = record.get(self.id_field) if self.id_field else None
         result = self._new(line, record_id, row)
         trace: list[dict[str, Any]] | None = [] if explain else None
@@ -86,7 +106,9 @@ class Engine:
                 prepared = exc
             if prepared is not None and not isinstance(prepared, Mapping):
                 if not isinstance(prepared, Exception):
-                    prepared = TypeError(f"rulewright_prepare_facts returned {_json_type(prepared)}, not a mapping")
+                    prepared = TypeError(
+                        f"rulewright_prepare_facts returned {_json_type(prepared)}, not a mapping"
+                    )
                 # Screen the record as it came in, so the failure hides no red flag.
                 rank = self._screen(result, self._check.check(record)[0], trace)
                 return self._fail_plugin(result, rank, name, prepared)
@@ -108,8 +130,14 @@ class Engine:
         result.scores = {sid: facts.get(sid) for sid in self._score_ids}
         if trace is not None:
             for sid in self._score_ids:
-                trace.append({"step": "score", "id": sid, "value": result.to_record()["scores"][sid],
-                              "contributions": [c for c in contributions or () if c.get("score") == sid]})
+                trace.append(
+                    {
+                        "step": "score",
+                        "id": sid,
+                        "value": result.to_record()["scores"][sid],
+                        "contributions": [c for c in contributions or () if c.get("score") == sid],
+                    }
+                )
         rank = max(rank, self._decide(result, facts, trace))
         if self._escalate:
             try:
@@ -119,7 +147,9 @@ class Engine:
                 result.error = ErrorInfo("plugin_error", str(exc), None)
         return self._finish(result, rank)
 
-    def evaluate_batch(self, records: Iterable[Mapping[str, Any] | InputRecord], *, explain: bool = False) -> Iterator[Result]:
+    def evaluate_batch(
+        self, records: Iterable[Mapping[str, Any] | InputRecord], *, explain: bool = False
+    ) -> Iterator[Result]:
         """Evaluate records in order, one result per record; unreadable records become error results."""
         evaluate = self.evaluate
         for n, item in enumerate(records, 1):
@@ -135,7 +165,16 @@ class Engine:
     # -- steps -------------------------------------------------------------------------------
 
     def _new(self, line: int | None, record_id: Any, row: int | None) -> Result:
-        return Result(self._ref, "ok", "routine", line=line, id=record_id, row=row, engine=__version__, plugins=self.components)
+        return Result(
+            self._ref,
+            "ok",
+            "routine",
+            line=line,
+            id=record_id,
+            row=row,
+            engine=__version__,
+            plugins=self.components,
+        )
 
     def _screen(self, result: Result, facts: Mapping[str, Any], trace: list[dict[str, Any]] | None) -> int:
         """Screen every red flag (core, before any plugin). Returns the urgency rank so far."""
@@ -152,8 +191,15 @@ class Engine:
                 if level == _EMERGENCY and rank < _REVIEW:
                     rank = _REVIEW
             if trace is not None:
-                trace.append({"step": "red_flag", "id": flag.id, "level": flag.level, "value": value,
-                              "condition": explain_condition(flag.when, facts, self.compiler)})
+                trace.append(
+                    {
+                        "step": "red_flag",
+                        "id": flag.id,
+                        "level": flag.level,
+                        "value": value,
+                        "condition": explain_condition(flag.when, facts, self.compiler),
+                    }
+                )
         return rank
 
     def _decide(self, result: Result, env: Mapping[str, Any], trace: list[dict[str, Any]] | None) -> int:
@@ -164,8 +210,14 @@ class Engine:
         for outcome, fn in self._outcomes:
             value = fn(env)
             if trace is not None:
-                trace.append({"step": "outcome", "id": outcome.id, "value": value,
-                              "condition": explain_condition(outcome.when, env, self.compiler)})  # type: ignore[arg-type]
+                trace.append(
+                    {
+                        "step": "outcome",
+                        "id": outcome.id,
+                        "value": value,
+                        "condition": explain_condition(outcome.when, env, self.compiler),
+                    }
+                )  # type: ignore[arg-type]
             if value is True:
                 matched.append(outcome)
                 if not self._unique:
@@ -182,36 +234,59 @@ class Engine:
         if len(matched) > 1:
             ids = ", ".join(o.id for o in matched)
             result.status = "error"
-            result.error = ErrorInfo("overlapping_outcomes", f"hit policy 'unique' but several outcomes match: {ids}", None)
+            result.error = ErrorInfo(
+                "overlapping_outcomes", f"hit policy 'unique' but several outcomes match: {ids}", None
+            )
             return 0
         chosen = matched[0] if matched else self._default
         if chosen is None:
             result.status = "error"
-            result.error = ErrorInfo("no_outcome", "no outcome matches these answers and the ruleset has no default", None)
+            result.error = ErrorInfo(
+                "no_outcome", "no outcome matches these answers and the ruleset has no default", None
+            )
             return 0
         result.outcome = OutcomeRef(chosen.id, chosen.label, chosen.confidence)
         result.recommendations = chosen.recommendations
         if trace is not None:
-            trace.append({"step": "decision", "policy": self.ruleset.hit_policy, "outcome": chosen.id,
-                          "default": chosen is self._default})
+            trace.append(
+                {
+                    "step": "decision",
+                    "policy": self.ruleset.hit_policy,
+                    "outcome": chosen.id,
+                    "default": chosen is self._default,
+                }
+            )
         return LEVEL_RANK[chosen.urgency]
 
-    def _escalations(self, result: Result, facts: Mapping[str, Any], rank: int, trace: list[dict[str, Any]] | None) -> int:
+    def _escalations(
+        self, result: Result, facts: Mapping[str, Any], rank: int, trace: list[dict[str, Any]] | None
+    ) -> int:
         for name, fn in self._escalate:
             try:
                 added = fn(engine=self, ruleset=self.ruleset, facts=facts, result=result)
             except Exception as exc:
-                raise PluginError(name, f"failed in rulewright_escalate: {type(exc).__name__}: {exc}") from exc
+                raise PluginError(
+                    name, f"failed in rulewright_escalate: {type(exc).__name__}: {exc}"
+                ) from exc
             if added is None:
                 continue
             if not isinstance(added, (list, tuple)):
-                raise PluginError(name, f"returned {_json_type(added)} from rulewright_escalate, expected a list")
+                raise PluginError(
+                    name, f"returned {_json_type(added)} from rulewright_escalate, expected a list"
+                )
             for item in added:
                 esc = _as_escalation(name, item)
                 result.red_flags.append(RedFlagHit(esc.id, esc.level, esc.message, esc.action, source=name))
                 if trace is not None:
-                    trace.append({"step": "escalation", "source": name, "id": esc.id, "level": esc.level,
-                                  "raised": LEVEL_RANK[esc.level] > rank})
+                    trace.append(
+                        {
+                            "step": "escalation",
+                            "source": name,
+                            "id": esc.id,
+                            "level": esc.level,
+                            "raised": LEVEL_RANK[esc.level] > rank,
+                        }
+                    )
                 rank = max(rank, LEVEL_RANK[esc.level])
         return rank
 
@@ -222,7 +297,10 @@ class Engine:
                 fn(ruleset=self.ruleset, result=result)
             except Exception as exc:
                 result.status = "error"
-                result.error = ErrorInfo("plugin_error", f"plugin {name!r} failed in rulewright_evaluation_finished: {type(exc).__name__}: {exc}")
+                result.error = ErrorInfo(
+                    "plugin_error",
+                    f"plugin {name!r} failed in rulewright_evaluation_finished: {type(exc).__name__}: {exc}",
+                )
         return result
 
     def _fail_plugin(self, result: Result, rank: int, plugin: str, exc: Exception) -> Result:
@@ -243,16 +321,30 @@ class Engine:
 def _as_escalation(plugin: str, item: Any) -> Escalation:
     if isinstance(item, Mapping):
         try:
-            item = Escalation(str(item["id"]), str(item["level"]), str(item["message"]), str(item.get("action", "")))
+            item = Escalation(
+                str(item["id"]), str(item["level"]), str(item["message"]), str(item.get("action", ""))
+            )
         except KeyError as exc:
             raise PluginError(plugin, f"returned an escalation without {exc.args[0]!r}") from None
     if not isinstance(item, Escalation):
-        raise PluginError(plugin, f"returned {_json_type(item)} as an escalation, expected Escalation or a mapping")
+        raise PluginError(
+            plugin, f"returned {_json_type(item)} as an escalation, expected Escalation or a mapping"
+        )
     if item.level not in LEVEL_RANK or item.level == "routine":
-        raise PluginError(plugin, f"returned escalation level {item.level!r}; use one of review, urgent, emergency")
+        raise PluginError(
+            plugin, f"returned escalation level {item.level!r}; use one of review, urgent, emergency"
+        )
     return item
 
 
 def _json_type(value: Any) -> str:
-    names = {dict: "an object", list: "an array", str: "a string", bool: "a boolean", int: "a number", float: "a number", type(None): "null"}
+    names = {
+        dict: "an object",
+        list: "an array",
+        str: "a string",
+        bool: "a boolean",
+        int: "a number",
+        float: "a number",
+        type(None): "null",
+    }
     return names.get(type(value), f"a {type(value).__name__}")

@@ -80,7 +80,11 @@ def explain(node: m.Condition, env: Mapping[str, Any], compiler: Compiler) -> di
         out["value"] = node.value
         return out
     actual = env.get(node.name)
-    out["actual"] = score_to_json(actual) if isinstance(node, (m.Compare, m.Custom)) and node.kind == "score" else _plain(actual)
+    out["actual"] = (
+        score_to_json(actual)
+        if isinstance(node, (m.Compare, m.Custom)) and node.kind == "score"
+        else _plain(actual)
+    )
     if isinstance(node, m.Answered):
         out["value"] = actual is not None
     elif isinstance(node, m.Custom):

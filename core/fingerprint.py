@@ -13,7 +13,13 @@ import json
 from typing import Any
 
 _UNORDERED = {"inputs", "scores", "red_flags", "escalations", "invariants", "references", "items", "bands"}
-_DEFAULTS = {"weight": 1, "missing": "unknown", "urgency": "routine", "scoring": "weighted-sum", "hit_policy": "first"}
+_DEFAULTS = {
+    "weight": 1,
+    "missing": "unknown",
+    "urgency": "routine",
+    "scoring": "weighted-sum",
+    "hit_policy": "first",
+}
 
 
 def canonical(value: Any, key: str | None = None) -> Any:

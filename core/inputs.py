@@ -134,7 +134,11 @@ class InputChecker:
             if check is None:
                 if key != self.id_field:
                     errors.append(
-                        AnswerError(str(key), f"unknown input {str(key)!r}; this ruleset asks: {self.known}", "unknown_input")
+                        AnswerError(
+                            str(key),
+                            f"unknown input {str(key)!r}; this ruleset asks: {self.known}",
+                            "unknown_input",
+                        )
                     )
                 continue
             if value is None:

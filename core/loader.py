@@ -53,8 +53,15 @@ def bundled_rulesets() -> list[Bundled]:
         for entry in folder.iterdir():
             if entry.name.endswith(".yaml") and entry.is_file():
                 head = YAML(typ="safe").load(entry.read_text("utf-8")) or {}
-                out.append(Bundled(folder.name, str(head.get("version", entry.name[:-5])), str(head.get("status", "")),
-                                   str(head.get("title", "")), entry))
+                out.append(
+                    Bundled(
+                        folder.name,
+                        str(head.get("version", entry.name[:-5])),
+                        str(head.get("status", "")),
+                        str(head.get("title", "")),
+                        entry,
+                    )
+                )
     out.sort(key=lambda b: (b.id, _semver_key(b.version)))
     return out
 
@@ -66,17 +73,29 @@ def resolve(ref: str) -> tuple[str, bytes]:
         try:
             return str(ref), path.read_bytes()
         except OSError as exc:
-            raise RulesetError([Diagnostic("not-found", f"cannot read ruleset: {exc.strerror}", str(ref))]) from None
+            raise RulesetError(
+                [Diagnostic("not-found", f"cannot read ruleset: {exc.strerror}", str(ref))]
+            ) from None
     rid, _, version = ref.partition("@")
     candidates = [b for b in bundled_rulesets() if b.id == rid]
     if not candidates:
         known = ", ".join(sorted({b.id for b in bundled_rulesets()})) or "none"
-        raise RulesetError([Diagnostic("not-found", f"no ruleset file or bundled ruleset {ref!r} (bundled: {known})", ref)])
+        raise RulesetError(
+            [Diagnostic("not-found", f"no ruleset file or bundled ruleset {ref!r} (bundled: {known})", ref)]
+        )
     if version:
         match = [b for b in candidates if b.version == version]
         if not match:
             versions = ", ".join(b.version for b in candidates)
-            raise RulesetError([Diagnostic("not-found", f"bundled ruleset {rid!r} has no version {version} (versions: {versions})", ref)])
+            raise RulesetError(
+                [
+                    Diagnostic(
+                        "not-found",
+                        f"bundled ruleset {rid!r} has no version {version} (versions: {versions})",
+                        ref,
+                    )
+                ]
+            )
         chosen = match[0]
     else:
         active = [b for b in candidates if b.status == "active"]
@@ -84,7 +103,9 @@ def resolve(ref: str) -> tuple[str, bytes]:
     return f"{chosen.ref} ({chosen.id}/{chosen.version}.yaml)", chosen.resource.read_bytes()
 
 
-def check_document(doc: Document, operators: Iterable[str] | None = None) -> tuple[m.Ruleset | None, list[Diagnostic]]:
+def check_document(
+    doc: Document, operators: Iterable[str] | None = None
+) -> tuple[m.Ruleset | None, list[Diagnostic]]:
     """Schema and semantic checks; the ruleset is returned when it has no error-level finding."""
     from rulewright.core.schemas import check as schema_check
     from rulewright.core.semantics import check_semantics

@@ -8,7 +8,7 @@ finding about it can be reported at `file:line:col`.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import Any, Literal, Union
+from typing import Any, Literal
 
 from rulewright.core.diagnostics import JsonPath
 
@@ -84,7 +84,7 @@ class Const:
     path: JsonPath = ()
 
 
-Condition = Union[All, AnyOf, Not, AtLeast, Compare, Answered, Custom, Const]
+Condition = All | AnyOf | Not | AtLeast | Compare | Answered | Custom | Const
 
 
 # --- numeric expressions (derived scores) -----------------------------------------------------
@@ -123,7 +123,7 @@ class Round:
     path: JsonPath = ()
 
 
-Expr = Union[Num, Ref, Arith, CountAnswered, Round]
+Expr = Num | Ref | Arith | CountAnswered | Round
 
 
 # --- declarations ---------------------------------------------------------------------------

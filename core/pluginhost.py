@@ -16,7 +16,6 @@ from importlib.metadata import entry_points
 from typing import Any
 
 import pluggy
-
 from rulewright.core import hookspecs
 
 hookimpl = pluggy.HookimplMarker("rulewright")

@@ -20,7 +20,13 @@ class RedFlagHit:
     source: str = "ruleset"
 
     def to_dict(self) -> dict[str, Any]:
-        return {"id": self.id, "level": self.level, "message": self.message, "action": self.action, "source": self.source}
+        return {
+            "id": self.id,
+            "level": self.level,
+            "message": self.message,
+            "action": self.action,
+            "source": self.source,
+        }
 
 
 @dataclass(frozen=True)

@@ -68,7 +68,9 @@ def check(doc: Document, name: str) -> list[Diagnostic]:
             extra = sorted(set(error.instance) - set(allowed))
             if extra:
                 path = path + (extra[0],)
-                message = f"unknown key {extra[0]!r}" + (f"; expected one of: {', '.join(allowed)}" if allowed else "")
+                message = f"unknown key {extra[0]!r}" + (
+                    f"; expected one of: {', '.join(allowed)}" if allowed else ""
+                )
         if len(message) > 300:
             message = message[:297] + "..."
         out.append(doc.diagnostic("schema", message, path))

@@ -65,8 +65,16 @@ def load_suite(path: str | Path) -> Suite:
     suite = Suite(str(path), data["ruleset"], [str(v) for v in data.get("versions", [])])
     for i, c in enumerate(data.get("cases", [])):
         line, _ = doc.position(("cases", i))
-        suite.cases.append(Case(c["name"], dict(c.get("answers") or {}), dict(c.get("expect") or {}), line,
-                                c.get("skip"), c.get("todo")))
+        suite.cases.append(
+            Case(
+                c["name"],
+                dict(c.get("answers") or {}),
+                dict(c.get("expect") or {}),
+                line,
+                c.get("skip"),
+                c.get("todo"),
+            )
+        )
     return suite
 
 

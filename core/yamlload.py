@@ -20,7 +20,6 @@ from typing import Any
 from ruamel.yaml import YAML
 from ruamel.yaml.comments import CommentedMap, CommentedSeq
 from ruamel.yaml.error import MarkedYAMLError, YAMLError
-
 from rulewright.core.diagnostics import Diagnostic, JsonPath, RulesetError
 
 MAX_BYTES = 2 * 1024 * 1024
@@ -139,7 +138,9 @@ class _Walker:
                 vline, vcol = node.lc.value(key)
                 if not isinstance(key, str):
                     self.doc.positions[path + (str(key),)] = (kline + 1, kcol + 1)
-                    raise self._error("key-not-string", f"mapping key {key!r} must be a string", path + (str(key),))
+                    raise self._error(
+                        "key-not-string", f"mapping key {key!r} must be a string", path + (str(key),)
+                    )
                 child = path + (key,)
                 self.doc.key_positions[child] = (kline + 1, kcol + 1)
                 value = node[key]
@@ -163,7 +164,9 @@ class _Walker:
             return float(node)
         if isinstance(node, str):
             if len(node) > MAX_STRING:
-                raise self._error("string-too-long", f"string of {len(node)} characters; the limit is {MAX_STRING}", path)
+                raise self._error(
+                    "string-too-long", f"string of {len(node)} characters; the limit is {MAX_STRING}", path
+                )
             return str(node)
         if isinstance(node, (_dt.date, _dt.datetime)):
             # Keep timestamps as the strings the author wrote (ISO form).

@@ -50,7 +50,11 @@ class JsonLines:
                 yield InputRecord(line, None, _bad_json(exc))
                 continue
             if type(data) is not dict:
-                yield InputRecord(line, None, ("not_an_object", f"a record must be a JSON object, not {type(data).__name__}"))
+                yield InputRecord(
+                    line,
+                    None,
+                    ("not_an_object", f"a record must be a JSON object, not {type(data).__name__}"),
+                )
                 continue
             yield InputRecord(line, data, None, None, data.get(id_field) if id_field else None)
 
@@ -68,9 +72,15 @@ class Json:
         records = data if isinstance(data, list) else [data]
         for position, item in enumerate(records, 1):
             if type(item) is not dict:
-                yield InputRecord(position, None, ("not_an_object", f"a record must be a JSON object, not {type(item).__name__}"))
+                yield InputRecord(
+                    position,
+                    None,
+                    ("not_an_object", f"a record must be a JSON object, not {type(item).__name__}"),
+                )
             else:
-                yield InputRecord(position, item, None, None, item.get(options.id_field) if options.id_field else None)
+                yield InputRecord(
+                    position, item, None, None, item.get(options.id_field) if options.id_field else None
+                )
 
 
 class Csv:
@@ -87,7 +97,9 @@ class Csv:
         except StopIteration:
             return
         except (UnicodeDecodeError, csv.Error) as exc:
-            yield InputRecord(1, None, _bad_json(exc) if isinstance(exc, UnicodeDecodeError) else ("invalid_csv", str(exc)))
+            yield InputRecord(
+                1, None, _bad_json(exc) if isinstance(exc, UnicodeDecodeError) else ("invalid_csv", str(exc))
+            )
             return
         header = [h.strip() for h in header]
         row = 0
@@ -110,7 +122,12 @@ class Csv:
                 continue
             row += 1
             if len(cells) != len(header):
-                yield InputRecord(start, None, ("invalid_csv", f"row has {len(cells)} cells; the header has {len(header)}"), row)
+                yield InputRecord(
+                    start,
+                    None,
+                    ("invalid_csv", f"row has {len(cells)} cells; the header has {len(header)}"),
+                    row,
+                )
                 continue
             record: dict[str, Any] = {}
             for name, cell in zip(header, cells, strict=True):
@@ -118,7 +135,9 @@ class Csv:
                 if cell == "":
                     continue
                 record[name] = answer_from_text(inputs.get(name), cell)
-            yield InputRecord(start, record, None, row, record.get(options.id_field) if options.id_field else None)
+            yield InputRecord(
+                start, record, None, row, record.get(options.id_field) if options.id_field else None
+            )
 
 
 @hookimpl

@@ -29,7 +29,9 @@ def _compiled(engine: Engine, ruleset: Ruleset) -> _Compiled:
 
 
 @hookimpl
-def rulewright_escalate(engine: Engine, ruleset: Ruleset, facts: Mapping[str, Any], result: Result) -> list[Escalation] | None:
+def rulewright_escalate(
+    engine: Engine, ruleset: Ruleset, facts: Mapping[str, Any], result: Result
+) -> list[Escalation] | None:
     if not ruleset.escalations:
         return None
     return [esc for esc, when in _compiled(engine, ruleset) if when(facts) is True]

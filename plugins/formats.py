@@ -55,7 +55,13 @@ class TextWriter:
     def write(self, result: Result) -> None:
         rec = result.to_record()
         source = rec["input"]
-        who = str(source["id"]) if source["id"] is not None else f"line {source['line']}" if source["line"] else "case"
+        who = (
+            str(source["id"])
+            if source["id"] is not None
+            else f"line {source['line']}"
+            if source["line"]
+            else "case"
+        )
         head = f"{who}: {self._paint(rec['urgency'].upper(), rec['urgency'])}"
         if rec["outcome"]:
             confidence = rec["outcome"]["confidence"]
@@ -66,7 +72,10 @@ class TextWriter:
         if rec["error"]:
             lines.append(f"  error [{rec['error']['code']}]: {rec['error']['message']}")
         for flag in rec["red_flags"]:
-            lines.append(f"  {self._paint('RED FLAG', flag['level'])} {flag['id']} ({flag['level']}): {flag['message']} {flag['action']}".rstrip())
+            lines.append(
+                f"  {self._paint('RED FLAG', flag['level'])} {flag['id']} ({flag['level']}): "
+                f"{flag['message']} {flag['action']}".rstrip()
+            )
         if rec["not_screened"]:
             lines.append("  not screened (answer missing): " + ", ".join(rec["not_screened"]))
         if rec["scores"]:
@@ -96,7 +105,13 @@ def _value(v: Any) -> str:
 def _condition_lines(node: dict[str, Any], depth: int) -> list[str]:
     actual = ""
     if "actual" in node:
-        shown = "no answer" if node["actual"] is None else _score(node["actual"]) if isinstance(node["actual"], (dict, int, float)) else _value(node["actual"])
+        shown = (
+            "no answer"
+            if node["actual"] is None
+            else _score(node["actual"])
+            if isinstance(node["actual"], (dict, int, float))
+            else _value(node["actual"])
+        )
         actual = f"  (value: {shown})"
     out = ["    " + "  " * depth + f"{_value(node['value']):>7}  {node['expr']}{actual}"]
     for child in node.get("children", ()):
@@ -115,7 +130,10 @@ def _trace_lines(trace: list[dict[str, Any]]) -> list[str]:
             for c in step["contributions"]:
                 out.append(f"        {c['item']}: {_value(c['matched'])} -> {_score(c['points'])}")
         elif step["step"] == "decision":
-            out.append(f"    decision ({step['policy']}): {step['outcome']}" + (" (default)" if step["default"] else ""))
+            out.append(
+                f"    decision ({step['policy']}): {step['outcome']}"
+                + (" (default)" if step["default"] else "")
+            )
         else:
             out.append("    " + ", ".join(f"{k}={v}" for k, v in step.items()))
     return out

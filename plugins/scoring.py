@@ -25,8 +25,12 @@ class WeightedSum:
                 steps.append(_derived(score.id, compiler.expr(score.compute)))
             else:
                 items = [
-                    (item.id, compiler.condition(item.when) if item.when is not None else None,
-                     compiler.expr(item.value) if item.value is not None else None, item.weight)
+                    (
+                        item.id,
+                        compiler.condition(item.when) if item.when is not None else None,
+                        compiler.expr(item.value) if item.value is not None else None,
+                        item.weight,
+                    )
                     for item in score.items
                 ]
                 steps.append(_summed(score.id, items, ignore_missing=score.missing == "ignore"))
@@ -61,7 +65,9 @@ def _summed(sid: str, items: list[tuple[str, Any, Any, float]], *, ignore_missin
                     lo += wlo
                     hi += whi
                 if contributions is not None:
-                    points = w if v is True else 0 if (v is False or ignore_missing) else {"min": wlo, "max": whi}
+                    points = (
+                        w if v is True else 0 if (v is False or ignore_missing) else {"min": wlo, "max": whi}
+                    )
                     contributions.append({"score": sid, "item": iid, "matched": v, "points": points})
             env[sid] = make_score(lo, hi)
 
@@ -72,7 +78,13 @@ def _summed(sid: str, items: list[tuple[str, Any, Any, float]], *, ignore_missin
         for iid, cond, value, w in items:
             if cond is not None:
                 v = cond(env)
-                part = (w, w) if v is True else (0.0, 0.0) if v is False or ignore_missing else (min(0.0, w), max(0.0, w))
+                part = (
+                    (w, w)
+                    if v is True
+                    else (0.0, 0.0)
+                    if v is False or ignore_missing
+                    else (min(0.0, w), max(0.0, w))
+                )
                 matched: Any = v
             else:
                 raw = value(env)
@@ -86,8 +98,14 @@ def _summed(sid: str, items: list[tuple[str, Any, Any, float]], *, ignore_missin
             lo += part[0]
             hi += part[1]
             if contributions is not None:
-                contributions.append({"score": sid, "item": iid, "matched": matched,
-                                      "points": part[0] if part[0] == part[1] else {"min": part[0], "max": part[1]}})
+                contributions.append(
+                    {
+                        "score": sid,
+                        "item": iid,
+                        "matched": matched,
+                        "points": part[0] if part[0] == part[1] else {"min": part[0], "max": part[1]},
+                    }
+                )
         env[sid] = make_score(lo, hi)
 
     return mixed

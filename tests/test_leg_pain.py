@@ -12,6 +12,7 @@ from typing import Any
 
 from rulewright.core import Engine
 from rulewright.core.suites import check_case, load_suite
+
 from tests.conftest import ROOT
 
 QUALITIES = ["dull", "achy", "sore", "sharp", "burning", "tingling", "electric", None]
@@ -40,12 +41,23 @@ def oracle(quality: Any, pattern: Any, numb: Any, bladder: Any) -> dict[str, Any
 
 def test_every_combination_of_answers_matches_the_article(leg_pain: Engine) -> None:
     checked = 0
-    for quality, pattern, numb, bladder, severe in itertools.product(QUALITIES, PATTERNS, BOOLS, BOOLS, BOOLS):
-        answers = {"pain_quality": quality, "pain_pattern": pattern, "numbness_tingling_weakness": numb,
-                   "bladder_bowel_control": bladder, "pain_severe": severe}
+    for quality, pattern, numb, bladder, severe in itertools.product(
+        QUALITIES, PATTERNS, BOOLS, BOOLS, BOOLS
+    ):
+        answers = {
+            "pain_quality": quality,
+            "pain_pattern": pattern,
+            "numbness_tingling_weakness": numb,
+            "bladder_bowel_control": bladder,
+            "pain_severe": severe,
+        }
         rec = leg_pain.evaluate(answers).to_record()
         want = oracle(quality, pattern, numb, bladder)
-        got = {"outcome": rec["outcome"]["id"] if rec["outcome"] else None, "status": rec["status"], "urgency": rec["urgency"]}
+        got = {
+            "outcome": rec["outcome"]["id"] if rec["outcome"] else None,
+            "status": rec["status"],
+            "urgency": rec["urgency"],
+        }
         assert got == want, answers
         assert ("bladder_bowel" in [f["id"] for f in rec["red_flags"]]) == (bladder is True)
         assert ("bladder_bowel" in rec["not_screened"]) == (bladder is None)

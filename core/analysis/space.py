@@ -34,7 +34,9 @@ def _thresholds(ruleset: m.Ruleset, name: str) -> set[float]:
         for leaf in _leaves(node):
             if isinstance(leaf, m.Compare) and leaf.kind == "fact" and leaf.name == name:
                 values = leaf.value if isinstance(leaf.value, tuple) else (leaf.value,)
-                found.update(float(v) for v in values if isinstance(v, (int, float)) and not isinstance(v, bool))
+                found.update(
+                    float(v) for v in values if isinstance(v, (int, float)) and not isinstance(v, bool)
+                )
     return found
 
 
@@ -57,7 +59,9 @@ def domain(ruleset: m.Ruleset, decl: m.Input) -> list[Any] | None:
     if decl.type == "set":
         if len(decl.values) > 10:
             return None
-        return [frozenset(c) for r in range(len(decl.values) + 1) for c in itertools.combinations(decl.values, r)]
+        return [
+            frozenset(c) for r in range(len(decl.values) + 1) for c in itertools.combinations(decl.values, r)
+        ]
     lo = -math.inf if decl.minimum is None else decl.minimum
     hi = math.inf if decl.maximum is None else decl.maximum
     if _read_as_number(ruleset, decl.id):
@@ -109,7 +113,14 @@ def _scores_fn(ruleset: m.Ruleset, compiler: Compiler) -> Any:
         if s.compute is not None:
             steps.append((s.id, None, compiler.expr(s.compute)))
         else:
-            items = [(compiler.condition(i.when) if i.when else None, i.weight, compiler.expr(i.value) if i.value else None) for i in s.items]
+            items = [
+                (
+                    compiler.condition(i.when) if i.when else None,
+                    i.weight,
+                    compiler.expr(i.value) if i.value else None,
+                )
+                for i in s.items
+            ]
             steps.append((s.id, items, None))
 
     def run(env: dict[str, Any]) -> None:
@@ -133,15 +144,31 @@ def jsonable(case: Mapping[str, Any]) -> dict[str, Any]:
     return {k: sorted(v) if isinstance(v, frozenset) else v for k, v in case.items()}
 
 
-def analyse(ruleset: m.Ruleset, doc: Document, operators: Mapping[str, Operator] | None = None) -> list[Diagnostic]:
+def analyse(
+    ruleset: m.Ruleset, doc: Document, operators: Mapping[str, Operator] | None = None
+) -> list[Diagnostic]:
     """Completeness (some answers reach no outcome) and shadowing under `first`."""
     if ruleset.scorer != "weighted-sum":
-        return [doc.diagnostic("not-analysed", f"scorer {ruleset.scorer!r} is a plugin; whole-space checks skipped", ("scoring",), severity="info")]
+        return [
+            doc.diagnostic(
+                "not-analysed",
+                f"scorer {ruleset.scorer!r} is a plugin; whole-space checks skipped",
+                ("scoring",),
+                severity="info",
+            )
+        ]
     compiler = Compiler(ruleset, operators)
     if any(isinstance(leaf, m.Custom) for o in ruleset.outcomes for leaf in _leaves(o.when)) or any(
         isinstance(leaf, m.Custom) for s in ruleset.scores for i in s.items for leaf in _leaves(i.when)
     ):
-        return [doc.diagnostic("not-analysed", "plugin operators are opaque; whole-space checks skipped", ("outcomes",), severity="info")]
+        return [
+            doc.diagnostic(
+                "not-analysed",
+                "plugin operators are opaque; whole-space checks skipped",
+                ("outcomes",),
+                severity="info",
+            )
+        ]
     names: set[str] = set()
     for o in ruleset.outcomes:
         names |= fact_deps(o.when, ruleset)
@@ -151,7 +178,14 @@ def analyse(ruleset: m.Ruleset, doc: Document, operators: Mapping[str, Operator]
                 names.add(name)
     space = cases(ruleset, names)
     if space is None:
-        return [doc.diagnostic("not-analysed", f"more than {MAX_CASES} answer combinations; whole-space checks skipped", ("inputs",), severity="info")]
+        return [
+            doc.diagnostic(
+                "not-analysed",
+                f"more than {MAX_CASES} answer combinations; whole-space checks skipped",
+                ("inputs",),
+                severity="info",
+            )
+        ]
     score = _scores_fn(ruleset, compiler)
     rules = [(o, compiler.condition(o.when)) for o in ruleset.outcomes if o.when is not None]
     first_hit: dict[str, dict[str, Any]] = {}
@@ -169,17 +203,39 @@ def analyse(ruleset: m.Ruleset, doc: Document, operators: Mapping[str, Operator]
             gap = case
     out: list[Diagnostic] = []
     if gap is not None and ruleset.default is None:
-        out.append(doc.diagnostic("incomplete", f"some answers reach no outcome and there is no default, e.g. {_show(gap)}",
-                                  ("outcomes",), example=jsonable(gap)))
+        out.append(
+            doc.diagnostic(
+                "incomplete",
+                f"some answers reach no outcome and there is no default, e.g. {_show(gap)}",
+                ("outcomes",),
+                example=jsonable(gap),
+            )
+        )
     if overlap is not None:
         a, b, case = overlap
         idx = next(i for i, o in enumerate(ruleset.outcomes) if o.id == b)
-        out.append(doc.diagnostic("overlap", f"hit policy 'unique' but outcomes {a!r} and {b!r} both match, e.g. {_show(case)}",
-                                  ("outcomes", idx, "when"), example=jsonable(case)))
+        out.append(
+            doc.diagnostic(
+                "overlap",
+                f"hit policy 'unique' but outcomes {a!r} and {b!r} both match, e.g. {_show(case)}",
+                ("outcomes", idx, "when"),
+                example=jsonable(case),
+            )
+        )
     for i, o in enumerate(ruleset.outcomes):
         if o.when is not None and o.id not in first_hit:
-            why = "is shadowed by earlier outcomes (hit policy 'first')" if ruleset.hit_policy == "first" else "can never match"
-            out.append(doc.diagnostic("unreachable-outcome", f"outcome {o.id!r} {why}: no answers reach it", ("outcomes", i, "when")))
+            why = (
+                "is shadowed by earlier outcomes (hit policy 'first')"
+                if ruleset.hit_policy == "first"
+                else "can never match"
+            )
+            out.append(
+                doc.diagnostic(
+                    "unreachable-outcome",
+                    f"outcome {o.id!r} {why}: no answers reach it",
+                    ("outcomes", i, "when"),
+                )
+            )
     return out
 
 

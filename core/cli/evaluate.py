@@ -11,7 +11,6 @@ from pathlib import Path
 from typing import IO, Any, BinaryIO
 
 import click
-
 from rulewright.core.cli import exitcodes
 from rulewright.core.cli.app import App, fail, stdout_is_terminal
 from rulewright.core.cli.options import explain_option, id_field_option
@@ -24,25 +23,66 @@ from rulewright.core.writers import FormatOptions
 @click.command("evaluate")
 @click.argument("ruleset")
 @click.argument("input_path", metavar="[INPUT]", required=False)
-@click.option("-a", "--answer", "answers", multiple=True, metavar="KEY=VALUE",
-              help="One answer for a single case; repeat for each question. Typed by the ruleset.")
-@click.option("--format", "fmt", default=None, metavar="NAME",
-              help="Output format: jsonl, json, text or one a plugin adds. Default: text on a terminal, else jsonl.")
-@click.option("--input-format", default="auto", show_default=True, metavar="NAME",
-              help="Input format: auto (from the extension, or sniffed), jsonl, json, csv, or one a plugin adds.")
-@click.option("--on-error", type=click.Choice(["record", "fail"]), default="record", show_default=True,
-              help="A bad record becomes an error record in place, or stops the run.")
-@click.option("-o", "--output", type=click.Path(dir_okay=False, writable=True), default=None,
-              help="Write results to this file, atomically (complete or not at all).")
-@click.option("--fail-on", type=click.Choice(["review", "urgent", "emergency"]), default=None,
-              help="Exit 3 if any record reaches this urgency (off by default: urgency is data).")
+@click.option(
+    "-a",
+    "--answer",
+    "answers",
+    multiple=True,
+    metavar="KEY=VALUE",
+    help="One answer for a single case; repeat for each question. Typed by the ruleset.",
+)
+@click.option(
+    "--format",
+    "fmt",
+    default=None,
+    metavar="NAME",
+    help="Output format: jsonl, json, text or one a plugin adds. Default: text on a terminal, else jsonl.",
+)
+@click.option(
+    "--input-format",
+    default="auto",
+    show_default=True,
+    metavar="NAME",
+    help="Input format: auto (from the extension, or sniffed), jsonl, json, csv, or one a plugin adds.",
+)
+@click.option(
+    "--on-error",
+    type=click.Choice(["record", "fail"]),
+    default="record",
+    show_default=True,
+    help="A bad record becomes an error record in place, or stops the run.",
+)
+@click.option(
+    "-o",
+    "--output",
+    type=click.Path(dir_okay=False, writable=True),
+    default=None,
+    help="Write results to this file, atomically (complete or not at all).",
+)
+@click.option(
+    "--fail-on",
+    type=click.Choice(["review", "urgent", "emergency"]),
+    default=None,
+    help="Exit 3 if any record reaches this urgency (off by default: urgency is data).",
+)
 @click.option("-q", "--quiet", is_flag=True, help="No summary line on stderr.")
 @explain_option
 @id_field_option
 @click.pass_obj
-def evaluate(app: App, ruleset: str, input_path: str | None, answers: tuple[str, ...], fmt: str | None,
-             input_format: str, on_error: str, output: str | None, fail_on: str | None, quiet: bool,
-             explain: bool, id_field: str) -> None:
+def evaluate(
+    app: App,
+    ruleset: str,
+    input_path: str | None,
+    answers: tuple[str, ...],
+    fmt: str | None,
+    input_format: str,
+    on_error: str,
+    output: str | None,
+    fail_on: str | None,
+    quiet: bool,
+    explain: bool,
+    id_field: str,
+) -> None:
     """Evaluate RULESET (a bundled id such as `leg-pain` or `leg-pain@1.0.0`, or a path) on INPUT.
 
     INPUT is a JSON Lines, JSON (one object or an array) or CSV file, or `-` for stdin. Every
@@ -117,7 +157,9 @@ def _answers_record(model: Ruleset, answers: tuple[str, ...]) -> InputRecord:
     return InputRecord(None, record)
 
 
-def _read(app: App, model: Ruleset, path: str, input_format: str, options: ReadOptions) -> Iterator[InputRecord]:
+def _read(
+    app: App, model: Ruleset, path: str, input_format: str, options: ReadOptions
+) -> Iterator[InputRecord]:
     adapters = app.host.registry.items["input_adapters"]
     stream: BinaryIO
     if path == "-":
@@ -161,11 +203,16 @@ def _write(writer: Any, result: Result, fmt: str, owner: str) -> None:
     except Exception as exc:  # a failing format plugin must not lose the record or its red flags
         result.status = "error"
         result.outcome = None
-        result.error = ErrorInfo("plugin_error", f"output format {fmt!r} from plugin {owner!r} failed: {type(exc).__name__}: {exc}")
+        result.error = ErrorInfo(
+            "plugin_error", f"output format {fmt!r} from plugin {owner!r} failed: {type(exc).__name__}: {exc}"
+        )
         try:
             writer.write(result)
         except Exception:
-            fail(f"output format {fmt!r} from plugin {owner!r} failed twice at line {result.line}; stopping so no record is lost silently")
+            fail(
+                f"output format {fmt!r} from plugin {owner!r} failed twice at line {result.line}; "
+                "stopping so no record is lost silently"
+            )
 
 
 class _Tally:
@@ -187,7 +234,10 @@ class _Tally:
     def summary(self, blank: int) -> str:
         parts = [f"evaluated {self.count} record{'s' if self.count != 1 else ''}"]
         parts.append(", ".join(f"{s} {self.status[s]}" for s in ("ok", "undetermined", "error")))
-        parts.append("urgency " + ", ".join(f"{u} {self.urgency[u]}" for u in ("emergency", "urgent", "review", "routine")))
+        parts.append(
+            "urgency "
+            + ", ".join(f"{u} {self.urgency[u]}" for u in ("emergency", "urgent", "review", "routine"))
+        )
         if blank:
             parts.append(f"{blank} blank line{'s' if blank != 1 else ''} skipped")
         if self.first_error is not None:

@@ -5,7 +5,6 @@ from __future__ import annotations
 import json
 
 import click
-
 from rulewright.core.cli.options import format_option
 
 
@@ -15,7 +14,10 @@ def list_rulesets(fmt: str) -> None:
     """List bundled rulesets (id, version, status, title); `leg-pain` means the newest active one."""
     from rulewright.core.loader import bundled_rulesets
 
-    rows = [{"id": b.id, "version": b.version, "status": b.status, "title": b.title, "ref": b.ref} for b in bundled_rulesets()]
+    rows = [
+        {"id": b.id, "version": b.version, "status": b.status, "title": b.title, "ref": b.ref}
+        for b in bundled_rulesets()
+    ]
     if fmt == "json":
         click.echo(json.dumps(rows, indent=2, ensure_ascii=False))
         return

@@ -5,7 +5,6 @@ from __future__ import annotations
 import json
 
 import click
-
 from rulewright.core.cli.app import App
 from rulewright.core.cli.options import format_option
 
@@ -16,7 +15,10 @@ from rulewright.core.cli.options import format_option
 def plugins(app: App, fmt: str) -> None:
     """List loaded plugins with their distribution, version, hooks and contributions."""
     rows = app.host.describe()
-    failures = [{"name": f.name, "distribution": f.distribution, "version": f.version, "error": f.error} for f in app.host.failures]
+    failures = [
+        {"name": f.name, "distribution": f.distribution, "version": f.version, "error": f.error}
+        for f in app.host.failures
+    ]
     if fmt == "json":
         click.echo(json.dumps({"format": 1, "plugins": rows, "failed": failures}, indent=2))
         return

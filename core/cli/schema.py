@@ -5,7 +5,6 @@ from __future__ import annotations
 import json
 
 import click
-
 from rulewright.core.cli.app import fail
 
 
@@ -13,7 +12,8 @@ from rulewright.core.cli.app import fail
 @click.argument("name", required=False)
 def schema(name: str | None) -> None:
     """Print the JSON Schema NAME (e.g. `ruleset`, `result`); without NAME, list them."""
-    from rulewright.core.schemas import schema as load, schema_names
+    from rulewright.core.schemas import schema as load
+    from rulewright.core.schemas import schema_names
 
     if name is None:
         for n in schema_names():

@@ -7,7 +7,6 @@ from pathlib import Path
 from typing import Any
 
 import click
-
 from rulewright.core.cli import exitcodes
 from rulewright.core.cli.app import App
 from rulewright.core.cli.options import format_option
@@ -27,7 +26,9 @@ def ruleset_paths(paths: tuple[str, ...]) -> list[str]:
     for p in paths:
         path = Path(p)
         if path.is_dir():
-            out.extend(str(f) for f in sorted(path.rglob("*.y*ml")) if "tests" not in f.relative_to(path).parts[:-1])
+            out.extend(
+                str(f) for f in sorted(path.rglob("*.y*ml")) if "tests" not in f.relative_to(path).parts[:-1]
+            )
         else:
             out.append(p)
     return out
@@ -53,7 +54,14 @@ def check_one(app: App, ref: str) -> tuple[Ruleset | None, list[Diagnostic]]:
         try:
             fn(ruleset=ruleset, report=report)
         except Exception as exc:
-            found.append(doc.diagnostic("plugin-error", f"lint plugin {name!r} failed: {type(exc).__name__}: {exc}", (), severity="warning"))
+            found.append(
+                doc.diagnostic(
+                    "plugin-error",
+                    f"lint plugin {name!r} failed: {type(exc).__name__}: {exc}",
+                    (),
+                    severity="warning",
+                )
+            )
     found.extend(analyse(ruleset, doc, app.host.registry.items["operators"]))
     return ruleset, found
 
@@ -81,9 +89,14 @@ def validate(app: App, paths: tuple[str, ...], fmt: str, strict: bool) -> None:
             "format": REPORT_FORMAT,
             "valid": not failed,
             "files": [
-                {"file": ref, "valid": rs is not None and not any(d.severity == "error" for d in found),
-                 "ruleset": {"id": rs.id, "version": rs.version, "fingerprint": rs.fingerprint} if rs else None,
-                 "diagnostics": [d.to_dict() for d in found]}
+                {
+                    "file": ref,
+                    "valid": rs is not None and not any(d.severity == "error" for d in found),
+                    "ruleset": {"id": rs.id, "version": rs.version, "fingerprint": rs.fingerprint}
+                    if rs
+                    else None,
+                    "diagnostics": [d.to_dict() for d in found],
+                }
                 for ref, rs, found in results
             ],
         }
@@ -94,7 +107,11 @@ def validate(app: App, paths: tuple[str, ...], fmt: str, strict: bool) -> None:
                 click.echo(d.text())
         errors = sum(1 for _, _, f in results for d in f if d.severity == "error")
         warnings = sum(1 for _, _, f in results for d in f if d.severity == "warning")
-        click.echo(f"rules: checked {len(results)} ruleset{'s' if len(results) != 1 else ''}: {errors} error{'s' if errors != 1 else ''}, "
-                   f"{warnings} warning{'s' if warnings != 1 else ''}", err=True)
+        click.echo(
+            f"rules: checked {len(results)} ruleset{'s' if len(results) != 1 else ''}: "
+            f"{errors} error{'s' if errors != 1 else ''}, "
+            f"{warnings} warning{'s' if warnings != 1 else ''}",
+            err=True,
+        )
     if failed:
         raise click.exceptions.Exit(exitcodes.FINDINGS)
