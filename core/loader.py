@@ -13,12 +13,15 @@ from dataclasses import dataclass
 from importlib.resources import files
 from importlib.resources.abc import Traversable
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from rulewright.core import model as m
 from rulewright.core.diagnostics import Diagnostic, RulesetError
 from rulewright.core.fingerprint import fingerprint
 from rulewright.core.parse import parse_ruleset
-from rulewright.core.yamlload import Document, load_yaml
+
+if TYPE_CHECKING:  # ruamel is imported only when a ruleset is actually read
+    from rulewright.core.yamlload import Document
 
 
 @dataclass(frozen=True)
@@ -121,6 +124,8 @@ def check_document(
 
 
 def load_document(ref: str) -> Document:
+    from rulewright.core.yamlload import load_yaml
+
     name, raw = resolve(ref)
     return load_yaml(raw, name)
 

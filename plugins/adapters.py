@@ -90,7 +90,14 @@ class Csv:
 
     def read(self, stream: BinaryIO, ruleset: Ruleset, options: ReadOptions) -> Iterator[InputRecord]:
         text = io.TextIOWrapper(stream, encoding="utf-8-sig", newline="")
-        inputs = {i.id: i for i in ruleset.inputs}
+        try:
+            yield from self._rows(text, {i.id: i for i in ruleset.inputs}, options)
+        finally:
+            text.detach()  # the caller owns (and closes) the binary stream
+
+    def _rows(
+        self, text: io.TextIOWrapper, inputs: dict[str, Any], options: ReadOptions
+    ) -> Iterator[InputRecord]:
         reader = csv.reader(text)
         try:
             header = next(reader)

@@ -1,0 +1,119 @@
+"""The four top-level folders install under the `rulewright` namespace, and nowhere else."""
+
+from __future__ import annotations
+
+import ast
+import subprocess
+import sys
+import zipfile
+from pathlib import Path
+
+import pytest
+
+from tests.conftest import ROOT
+
+MAPPING = {
+    "core": "rulewright/core",
+    "plugins": "rulewright/plugins",
+    "rulesets": "rulewright/rulesets",
+    "schemas": "rulewright/schemas",
+}
+
+
+def _source_files(folder: str) -> list[Path]:
+    base = ROOT / folder
+    return [p for p in base.rglob("*") if p.is_file() and "__pycache__" not in p.parts and p.suffix != ".pyc"]
+
+
+@pytest.mark.slow
+def test_wheel_contains_every_file_at_its_mapped_path(tmp_path: Path) -> None:
+    subprocess.run(
+        [sys.executable, "-m", "build", "--wheel", "--outdir", str(tmp_path), str(ROOT)],
+        check=True,
+        capture_output=True,
+        text=True,
+    )
+    wheel = next(tmp_path.glob("rulewright-*.whl"))
+    names = set(zipfile.ZipFile(wheel).namelist())
+    expected = {
+        f"{MAPPING[folder]}/{p.relative_to(ROOT / folder).as_posix()}"
+        for folder in MAPPING
+        for p in _source_files(folder)
+    }
+    assert expected - names == set()
+    top_level = {n.split("/")[0] for n in names if not n.startswith("rulewright-")}
+    assert top_level == {"rulewright"}, "nothing may install a bare core/plugins package"
+    entry_points = next(n for n in names if n.endswith("entry_points.txt"))
+    assert "rules = rulewright.core.cli:main" in zipfile.ZipFile(wheel).read(entry_points).decode()
+
+
+def _imports(path: Path) -> list[tuple[str, int]]:
+    tree = ast.parse(path.read_text("utf-8"))
+    found = []
+    for node in ast.walk(tree):
+        if isinstance(node, ast.Import):
+            found += [(a.name, node.lineno) for a in node.names]
+        elif isinstance(node, ast.ImportFrom) and node.module and node.level == 0:
+            found.append((node.module, node.lineno))
+    return found
+
+
+def _python_files(*folders: str) -> list[Path]:
+    return [p for f in folders for p in (ROOT / f).rglob("*.py")]
+
+
+def test_no_module_imports_a_bare_core_or_plugins_package() -> None:
+    bad = [
+        f"{p}:{line} imports {name}"
+        for p in _python_files("core", "plugins", "tests")
+        for name, line in _imports(p)
+        if name.split(".")[0] in ("core", "plugins", "rulesets", "schemas")
+    ]
+    assert bad == []
+
+
+def test_core_never_imports_the_builtin_plugins() -> None:
+    bad = [
+        f"{p}:{line}"
+        for p in _python_files("core")
+        for name, line in _imports(p)
+        if name.startswith("rulewright.plugins")
+    ]
+    assert bad == []
+
+
+def test_click_is_used_only_by_the_cli() -> None:
+    bad = [
+        f"{p}:{line}"
+        for p in _python_files("core")
+        if "cli" not in p.relative_to(ROOT / "core").parts[:1]
+        for name, line in _imports(p)
+        if name.split(".")[0] == "click"
+    ]
+    assert bad == []
+
+
+def test_evaluation_path_does_not_load_schema_yaml_or_solver_libraries() -> None:
+    """Compile and evaluate in a fresh interpreter from a ruleset model built without YAML."""
+    code = """
+import sys, json
+from rulewright.core.parse import parse_ruleset
+from rulewright.core.engine import Engine
+from rulewright.core.pluginhost import make_plugin_host
+data = json.loads(sys.argv[1])
+engine = Engine(parse_ruleset(data, source="x", fingerprint="sha256:" + "0" * 64), host=make_plugin_host(entrypoints=False))
+engine.evaluate({"a": True, "n": 3})
+heavy = sorted(m for m in sys.modules if m.split(".")[0] in ("jsonschema", "ruamel", "z3", "referencing", "click"))
+print(json.dumps(heavy))
+"""
+    import json
+
+    from ruamel.yaml import YAML
+
+    from tests.conftest import MINIMAL
+
+    data = YAML(typ="safe").load(MINIMAL)
+    out = subprocess.run(
+        [sys.executable, "-c", code, json.dumps(data)], check=True, capture_output=True, text=True
+    )
+    assert json.loads(out.stdout) == []
