@@ -16,6 +16,7 @@ from importlib.metadata import entry_points
 from typing import Any
 
 import pluggy
+
 from rulewright.core import hookspecs
 
 hookimpl = pluggy.HookimplMarker("rulewright")

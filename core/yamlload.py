@@ -20,6 +20,7 @@ from typing import Any
 from ruamel.yaml import YAML
 from ruamel.yaml.comments import CommentedMap, CommentedSeq
 from ruamel.yaml.error import MarkedYAMLError, YAMLError
+
 from rulewright.core.diagnostics import Diagnostic, JsonPath, RulesetError
 
 MAX_BYTES = 2 * 1024 * 1024

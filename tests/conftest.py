@@ -8,6 +8,7 @@ from pathlib import Path
 
 import pytest
 from click.testing import CliRunner
+
 from rulewright.core import Engine, PluginHost, load_ruleset, make_plugin_host
 from rulewright.core.cli import cli
 

@@ -102,7 +102,8 @@ def test_derived_percentage_over_answered_items(write_ruleset: Write, host: Any)
         "scores:\n"
         "  - id: raw\n    missing: ignore\n    items:\n"
         + "".join(f"      - {{id: i{i}, value: {{fact: s{i}}}}}\n" for i in range(1, 4))
-        + "  - id: percent\n    compute: {round: {mul: [100, {div: [{score: raw}, {mul: [5, {count_answered: [s1, s2, s3]}]}]}]}, digits: 1}\n"
+        + "  - id: percent\n    compute: {round: {mul: [100, {div: [{score: raw}, "
+        "{mul: [5, {count_answered: [s1, s2, s3]}]}]}]}, digits: 1}\n"
     )
     engine = Engine(load_ruleset(str(write_ruleset(text))), host=host)
     assert engine.evaluate({"s1": 5, "s2": 0, "n": 1, "a": False}).to_record()["scores"] == {

@@ -12,7 +12,6 @@ from typing import Any
 
 from rulewright.core import Engine
 from rulewright.core.suites import check_case, load_suite
-
 from tests.conftest import ROOT
 
 QUALITIES = ["dull", "achy", "sore", "sharp", "burning", "tingling", "electric", None]

@@ -160,7 +160,7 @@ def test_fingerprint_keeps_outcome_order() -> None:
 
 def test_bundled_references() -> None:
     assert load_ruleset("leg-pain@1.0.0").version == "1.0.0"
-    with pytest.raises(RulesetError, match="no version 9.9.9"):
+    with pytest.raises(RulesetError, match=r"no version 9\.9\.9"):
         load_ruleset("leg-pain@9.9.9")
     with pytest.raises(RulesetError, match="bundled"):
         load_ruleset("no-such-ruleset")

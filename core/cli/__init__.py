@@ -7,6 +7,7 @@ import sys
 from typing import Any
 
 import click
+
 from rulewright.core.cli import exitcodes
 from rulewright.core.cli.app import App
 from rulewright.core.version import __version__

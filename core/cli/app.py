@@ -7,6 +7,7 @@ from dataclasses import dataclass, field
 from typing import Any, NoReturn
 
 import click
+
 from rulewright.core.cli import exitcodes
 from rulewright.core.diagnostics import RulesetError
 from rulewright.core.pluginhost import PluginHost, make_plugin_host

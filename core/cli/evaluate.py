@@ -11,6 +11,7 @@ from pathlib import Path
 from typing import IO, Any, BinaryIO
 
 import click
+
 from rulewright.core.cli import exitcodes
 from rulewright.core.cli.app import App, fail, stdout_is_terminal
 from rulewright.core.cli.options import explain_option, id_field_option

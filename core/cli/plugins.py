@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 
 import click
+
 from rulewright.core.cli.app import App
 from rulewright.core.cli.options import format_option
 

@@ -7,6 +7,7 @@ from pathlib import Path
 from typing import Any
 
 import click
+
 from rulewright.core.cli import exitcodes
 from rulewright.core.cli.app import App
 from rulewright.core.cli.options import format_option
