@@ -215,9 +215,9 @@ class Engine:
                         "step": "outcome",
                         "id": outcome.id,
                         "value": value,
-                        "condition": explain_condition(outcome.when, env, self.compiler),
+                        "condition": explain_condition(outcome.when, env, self.compiler),  # type: ignore[arg-type]
                     }
-                )  # type: ignore[arg-type]
+                )
             if value is True:
                 matched.append(outcome)
                 if not self._unique:

@@ -56,10 +56,10 @@ def at_least3(count: int, values: Iterable[Truth]) -> Truth:
     return None
 
 
-def bounds(value: Any) -> tuple[float, float]:
+def bounds(value: Any) -> Any:
     """The (low, high) bounds of an exact score or an interval."""
     if type(value) is tuple:
-        return value  # type: ignore[no-any-return]
+        return value
     return (value, value)
 
 

@@ -6,7 +6,7 @@ problems (unknown names, wrong types, cycles) are found afterwards by `semantics
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, Literal
 
 from rulewright.core import model as m
 from rulewright.core.diagnostics import JsonPath
@@ -28,7 +28,7 @@ def parse_condition(data: Any, path: JsonPath) -> m.Condition:
         return m.AtLeast(int(data["at_least"]), items, path)
     if "answered" in data:
         return m.Answered(data["answered"], path)
-    kind = "fact" if "fact" in data else "score"
+    kind: Literal["fact", "score"] = "fact" if "fact" in data else "score"
     name = data[kind]
     if "op" in data:
         return m.Custom(kind, name, data["op"], data.get("value"), path)

@@ -59,7 +59,7 @@ class OutcomeRef:
         return {"id": self.id, "label": self.label, "confidence": self.confidence}
 
 
-def score_to_json(value: ScoreValue) -> Any:
+def score_to_json(value: Any) -> Any:
     if type(value) is tuple:
         return {"min": tidy(value[0]), "max": tidy(value[1])}
     return value if value is None else tidy(value)

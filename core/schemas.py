@@ -38,12 +38,12 @@ def register_schema(name: str, filename: str) -> None:
 
 @cache
 def validator(name: str) -> Any:
-    from jsonschema import Draft202012Validator
+    from jsonschema import Draft202012Validator  # type: ignore[import-untyped]
     from referencing import Registry, Resource
     from referencing.exceptions import NoSuchResource
 
     def refuse(uri: str) -> Resource:
-        raise NoSuchResource(ref=uri)  # never fetch a remote $ref
+        raise NoSuchResource(ref=uri)  # type: ignore[call-arg]  # never fetch a remote $ref
 
     resources = [(schema(n)["$id"], Resource.from_contents(schema(n))) for n in SCHEMA_FILES]
     registry: Registry = Registry(retrieve=refuse).with_resources(resources)  # type: ignore[call-arg]
@@ -54,7 +54,7 @@ def validator(name: str) -> Any:
 
 def check(doc: Document, name: str) -> list[Diagnostic]:
     """Validate a loaded document, one diagnostic per problem, at the offending node."""
-    from jsonschema.exceptions import best_match
+    from jsonschema.exceptions import best_match  # type: ignore[import-untyped]
 
     out: list[Diagnostic] = []
     for error in validator(name).iter_errors(doc.data):

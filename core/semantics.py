@@ -33,7 +33,7 @@ class _Checker:
         self.scores = {s.id: s for s in ruleset.scores}
 
     def report(self, code: str, message: str, path: JsonPath, severity: str = "error") -> None:
-        self.out.append(self.doc.diagnostic(code, message, path, severity=severity))  # type: ignore[arg-type]
+        self.out.append(self.doc.diagnostic(code, message, path, severity=severity))
 
     # -- ids ---------------------------------------------------------------------------------
 

@@ -108,7 +108,7 @@ def cases(ruleset: m.Ruleset, names: Iterable[str]) -> Iterator[dict[str, Any]] 
 
 def _scores_fn(ruleset: m.Ruleset, compiler: Compiler) -> Any:
     """Plain weighted-sum scoring for analysis (the built-in scorer's documented semantics)."""
-    steps = []
+    steps: list[tuple[str, Any, Any]] = []
     for s in score_order(ruleset):
         if s.compute is not None:
             steps.append((s.id, None, compiler.expr(s.compute)))

@@ -27,7 +27,7 @@ class RulesGroup(click.Group):
 
     def _plugin_commands(self, ctx: click.Context) -> dict[str, Any]:
         app = ctx.ensure_object(App)
-        return app.host.registry.items["commands"]  # type: ignore[no-any-return]
+        return app.host.registry.items["commands"]
 
     def list_commands(self, ctx: click.Context) -> list[str]:
         return sorted(set(COMMANDS) | set(self._plugin_commands(ctx)))
@@ -37,8 +37,9 @@ class RulesGroup(click.Group):
             import importlib
 
             module, attr = COMMANDS[name].split(":")
-            return getattr(importlib.import_module(module), attr)  # type: ignore[no-any-return]
-        return self._plugin_commands(ctx).get(name)  # type: ignore[no-any-return]
+            command: click.Command = getattr(importlib.import_module(module), attr)
+            return command
+        return self._plugin_commands(ctx).get(name)
 
 
 @click.group(cls=RulesGroup, context_settings={"help_option_names": ["-h", "--help"]})

@@ -49,7 +49,7 @@ def check_one(app: App, ref: str) -> tuple[Ruleset | None, list[Diagnostic]]:
     found = list(found)
 
     def report(code: str, message: str, path: tuple[Any, ...] = (), severity: str = "warning") -> None:
-        found.append(doc.diagnostic(code, message, tuple(path), severity=severity))  # type: ignore[arg-type]
+        found.append(doc.diagnostic(code, message, tuple(path), severity=severity))
 
     for name, fn in app.host.impls("rulewright_validate_ruleset"):
         try:
