@@ -137,6 +137,15 @@ def _outcome(data: dict[str, Any], path: JsonPath, *, default: bool = False) -> 
     )
 
 
+def _fhir(data: dict[str, Any]) -> m.FhirSettings:
+    return m.FhirSettings(
+        questionnaire=data.get("questionnaire"),
+        link_ids=dict(data.get("link_ids", {})),
+        code_system=data.get("code_system"),
+        resource=data.get("resource", "GuidanceResponse"),
+    )
+
+
 def parse_ruleset(data: dict[str, Any], *, source: str, fingerprint: str) -> m.Ruleset:
     prov = data.get("provenance", {})
     refs = tuple(
@@ -190,6 +199,7 @@ def parse_ruleset(data: dict[str, Any], *, source: str, fingerprint: str) -> m.R
         ),
         references=refs,
         scorer=data.get("scoring", "weighted-sum"),
+        fhir=_fhir(data.get("fhir", {})),
         fingerprint=fingerprint,
         source=source,
         data=data,
