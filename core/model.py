@@ -228,6 +228,19 @@ class Reference:
 
 
 @dataclass(frozen=True)
+class FhirSettings:
+    """The optional `fhir:` block: how inputs map to FHIR Questionnaire items."""
+
+    questionnaire: str | None = None
+    link_ids: dict[str, str] = field(default_factory=dict)
+    code_system: str | None = None
+
+    def link_id(self, input_id: str) -> str:
+        """The Questionnaire item linkId of an input: mapped, else the input id itself."""
+        return self.link_ids.get(input_id, input_id)
+
+
+@dataclass(frozen=True)
 class Ruleset:
     id: str
     version: str
@@ -244,6 +257,7 @@ class Ruleset:
     references: tuple[Reference, ...] = ()
     scorer: str = "weighted-sum"
     description: str = ""
+    fhir: FhirSettings = field(default_factory=FhirSettings)
     fingerprint: str = ""
     source: str = "<memory>"
     data: dict[str, Any] = field(default_factory=dict, repr=False, compare=False)

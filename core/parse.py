@@ -124,6 +124,14 @@ def _outcome(data: dict[str, Any], path: JsonPath, *, default: bool = False) -> 
     )
 
 
+def _fhir(data: dict[str, Any]) -> m.FhirSettings:
+    return m.FhirSettings(
+        questionnaire=data.get("questionnaire"),
+        link_ids=dict(data.get("link_ids", {})),
+        code_system=data.get("code_system"),
+    )
+
+
 def parse_ruleset(data: dict[str, Any], *, source: str, fingerprint: str) -> m.Ruleset:
     prov = data.get("provenance", {})
     refs = tuple(
@@ -176,6 +184,7 @@ def parse_ruleset(data: dict[str, Any], *, source: str, fingerprint: str) -> m.R
         ),
         references=refs,
         scorer=data.get("scoring", "weighted-sum"),
+        fhir=_fhir(data.get("fhir", {})),
         fingerprint=fingerprint,
         source=source,
         data=data,

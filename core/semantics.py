@@ -276,6 +276,7 @@ class _Checker:
                         f"{fid!r} is not a red flag of this ruleset",
                         inv.path + ("expect", "red_flags_include", i),
                     )
+        self.fhir_link_ids()
         changes = rs.data.get("provenance", {}).get("changes", [])
         if changes and changes[0].get("version") != rs.version:
             self.report(
@@ -284,6 +285,27 @@ class _Checker:
                 ("provenance", "changes", 0, "version"),
             )
         return self.out
+
+    def fhir_link_ids(self) -> None:
+        """Mapped linkIds name declared inputs, and no two inputs share a linkId."""
+        owners: dict[str, str] = {}
+        for decl in self.rs.inputs:
+            link = self.rs.fhir.link_id(decl.id)
+            if link in owners:
+                where = ("fhir", "link_ids", decl.id) if decl.id in self.rs.fhir.link_ids else decl.path
+                self.report(
+                    "duplicate-link-id",
+                    f"inputs {owners[link]!r} and {decl.id!r} both map to FHIR linkId {link!r}",
+                    where,
+                )
+            owners[link] = decl.id
+        for name in self.rs.fhir.link_ids:
+            if name not in self.inputs:
+                self.report(
+                    "unknown-input",
+                    f"fhir.link_ids maps {name!r}, which is not a declared input{_suggest(name, self.inputs)}",
+                    ("fhir", "link_ids", name),
+                )
 
 
 class _Ref:
