@@ -234,10 +234,15 @@ class FhirSettings:
     questionnaire: str | None = None
     link_ids: dict[str, str] = field(default_factory=dict)
     code_system: str | None = None
+    resource: Literal["GuidanceResponse", "RiskAssessment"] = "GuidanceResponse"
 
     def link_id(self, input_id: str) -> str:
         """The Questionnaire item linkId of an input: mapped, else the input id itself."""
         return self.link_ids.get(input_id, input_id)
+
+    def system(self, ruleset_id: str, input_id: str) -> str:
+        """The code system of an enum or set input's answer codes."""
+        return self.code_system or f"urn:rulewright:{ruleset_id}:{input_id}"
 
 
 @dataclass(frozen=True)

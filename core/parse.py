@@ -129,6 +129,7 @@ def _fhir(data: dict[str, Any]) -> m.FhirSettings:
         questionnaire=data.get("questionnaire"),
         link_ids=dict(data.get("link_ids", {})),
         code_system=data.get("code_system"),
+        resource=data.get("resource", "GuidanceResponse"),
     )
 
 

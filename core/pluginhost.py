@@ -34,6 +34,9 @@ DEFAULT_PLUGINS = (
     "rulewright.plugins.scoring",
     "rulewright.plugins.escalation",
     "rulewright.plugins.formats",
+    "rulewright.plugins.markdown",
+    "rulewright.plugins.fhir",
+    "rulewright.plugins.cds_hooks",
     "rulewright.plugins.adapters",
 )
 
