@@ -37,7 +37,8 @@ from rulewright.core.writers import FormatOptions
     "fmt",
     default=None,
     metavar="NAME",
-    help="Output format: jsonl, json, text or one a plugin adds. Default: text on a terminal, else jsonl.",
+    help="Output format: jsonl, json, text, markdown, fhir, cds-hooks or one a plugin adds. "
+    "Default: text on a terminal, else jsonl.",
 )
 @click.option(
     "--input-format",
@@ -120,7 +121,7 @@ def evaluate(
         assert input_path is not None
         records = _read(app, model, input_path, input_format, read_options)
     color = fmt == "text" and output is None and stdout_is_terminal() and "NO_COLOR" not in os.environ
-    options = FormatOptions(explain=explain, color=color)
+    options = FormatOptions(explain=explain, color=color, ruleset=model)
     with _Sink(output) as stream:
         writer = formats[fmt](stream, options)
         tally = _Tally()
