@@ -36,7 +36,7 @@ def ruleset_paths(paths: tuple[str, ...]) -> list[str]:
 
 
 def check_one(app: App, ref: str) -> tuple[Ruleset | None, list[Diagnostic]]:
-    from rulewright.core.analysis.space import analyse
+    from rulewright.core.analysis.static import analyse
     from rulewright.core.loader import check_document, load_document
 
     try:
