@@ -62,10 +62,11 @@ def test_sarif_is_valid_against_the_official_schema(invoke: Invoke, broken: Path
     assert all(rule_ids[r["ruleIndex"]] == r["ruleId"] for r in run["results"])
 
 
-def test_sarif_of_a_valid_ruleset_has_no_results_and_is_still_valid(invoke: Invoke) -> None:
+def test_sarif_of_a_valid_ruleset_has_no_problems_and_is_still_valid(invoke: Invoke) -> None:
     log = json.loads(invoke("validate", "leg-pain@1.0.0", "--format", "sarif").stdout)
     assert list(Draft7Validator(SARIF_SCHEMA).iter_errors(log)) == []
-    assert log["runs"][0]["results"] == []
+    # Informational notes (e.g. from the analysis) may appear; errors and warnings may not.
+    assert [r for r in log["runs"][0]["results"] if r["level"] in ("error", "warning")] == []
 
 
 def test_bundled_display_names_map_to_real_files(monkeypatch: pytest.MonkeyPatch) -> None:
