@@ -172,6 +172,9 @@ class Score:
     compute: Expr | None = None
     missing: Literal["unknown", "ignore"] = "unknown"
     bands: tuple[Band, ...] = ()
+    description: str = ""
+    references: tuple[str, ...] = ()
+    rationale: str = ""
     path: JsonPath = ()
 
 
@@ -183,6 +186,7 @@ class RedFlag:
     message: str
     action: str
     references: tuple[str, ...] = ()
+    rationale: str = ""
     path: JsonPath = ()
 
 
@@ -199,6 +203,18 @@ class Escalation:
 
 
 @dataclass(frozen=True)
+class ConfidenceRaise:
+    """`confidence_when` entry: evidence that, when definitely present, raises the confidence."""
+
+    confidence: str
+    when: Condition
+    path: JsonPath = ()
+
+
+CONFIDENCE_RANK = {"low": 0, "moderate": 1, "high": 2}
+
+
+@dataclass(frozen=True)
 class Outcome:
     id: str
     label: str
@@ -206,6 +222,9 @@ class Outcome:
     confidence: str | None = None
     urgency: str = "routine"
     recommendations: tuple[str, ...] = ()
+    confidence_when: tuple[ConfidenceRaise, ...] = ()
+    references: tuple[str, ...] = ()
+    rationale: str = ""
     path: JsonPath = ()
 
 

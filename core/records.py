@@ -24,3 +24,5 @@ class ReadOptions:
 
     id_field: str | None = "id"
     blank_lines: int = 0
+    link_ids: Mapping[str, str] | None = None
+    """Input id -> FHIR linkId, overriding the ruleset's `fhir.link_ids` (`--link-map FILE`)."""

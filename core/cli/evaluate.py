@@ -67,6 +67,13 @@ from rulewright.core.writers import FormatOptions
     default=None,
     help="Exit 3 if any record reaches this urgency (off by default: urgency is data).",
 )
+@click.option(
+    "--link-map",
+    type=click.Path(exists=True, dir_okay=False),
+    default=None,
+    help="YAML/JSON mapping of input id -> FHIR linkId for --input-format fhir-qr "
+    "(overrides the ruleset's fhir.link_ids).",
+)
 @click.option("-q", "--quiet", is_flag=True, help="No summary line on stderr.")
 @explain_option
 @id_field_option
@@ -81,6 +88,7 @@ def evaluate(
     on_error: str,
     output: str | None,
     fail_on: str | None,
+    link_map: str | None,
     quiet: bool,
     explain: bool,
     id_field: str,
@@ -114,7 +122,7 @@ def evaluate(
     formats = host.registry.items["formats"]
     if fmt not in formats:
         fail(f"unknown output format {fmt!r}; available: {', '.join(sorted(formats))}")
-    read_options = ReadOptions(id_field=id_field)
+    read_options = ReadOptions(id_field=id_field, link_ids=_link_map(link_map, model) if link_map else None)
     if answers:
         records: Iterator[InputRecord] = iter([_answers_record(model, answers)])
     else:
@@ -142,6 +150,27 @@ def evaluate(
         raise click.exceptions.Exit(exitcodes.FAIL_ON)
     if tally.status["error"]:
         raise click.exceptions.Exit(exitcodes.FINDINGS)
+
+
+def _link_map(path: str, model: Ruleset) -> dict[str, str]:
+    """Read a `--link-map` side file: a mapping of declared input ids to linkId strings."""
+    from rulewright.core.diagnostics import RulesetError
+    from rulewright.core.yamlload import load_yaml
+
+    try:
+        with open(path, "rb") as f:
+            data = load_yaml(f.read(), path).data
+    except (OSError, RulesetError) as exc:
+        fail(f"cannot read --link-map {path}: {exc}")
+    if not isinstance(data, dict) or not all(isinstance(v, str) and v for v in data.values()):
+        fail(f"--link-map {path}: expected a mapping of input id to linkId (text)")
+    unknown = sorted(k for k in data if model.input(k) is None)
+    if unknown:
+        fail(f"--link-map {path}: {', '.join(map(repr, unknown))} not an input of {model.ref}")
+    links = {decl.id: data.get(decl.id, model.fhir.link_id(decl.id)) for decl in model.inputs}
+    if len(set(links.values())) != len(links):
+        fail(f"--link-map {path}: two inputs map to the same linkId")
+    return {str(k): v for k, v in data.items()}
 
 
 def _answers_record(model: Ruleset, answers: tuple[str, ...]) -> InputRecord:
