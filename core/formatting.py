@@ -39,6 +39,7 @@ _RULESET: dict[Path, tuple[str, ...]] = {
         "default",
         "escalations",
         "invariants",
+        "fhir",
     ),
     ("provenance",): ("authors", "reviewers", "approved", "references", "changes"),
     ("provenance", "references", "*"): ("id", "citation", "doi", "url", "note"),
@@ -59,9 +60,9 @@ _RULESET: dict[Path, tuple[str, ...]] = {
         "id",
         "label",
         "description",
+        "missing",
         "references",
         "rationale",
-        "missing",
         "items",
         "compute",
         "bands",
@@ -116,10 +117,14 @@ _LEADING = ("fact", "score", "answered", "at_least", "op", "round", "digits")
 
 
 def _order(keys: list[str], canonical: tuple[str, ...]) -> list[str]:
-    """Canonical keys first in canonical order, then unknown keys in their original order."""
+    """Known keys in canonical order, in the places known keys held; other keys stay where they are.
+
+    Keeping unknown keys (a plugin's block, a key newer than this table) in place means the
+    formatter never moves what it does not understand.
+    """
     rank = {k: i for i, k in enumerate(canonical)}
-    known = sorted((k for k in keys if k in rank), key=rank.__getitem__)
-    return known + [k for k in keys if k not in rank]
+    known = iter(sorted((k for k in keys if k in rank), key=rank.__getitem__))
+    return [next(known) if k in rank else k for k in keys]
 
 
 def _reorder(node: Any, path: Path, table: dict[Path, tuple[str, ...]]) -> None:
@@ -128,7 +133,10 @@ def _reorder(node: Any, path: Path, table: dict[Path, tuple[str, ...]]) -> None:
     if isinstance(node, CommentedMap):
         keys = [str(k) for k in node]
         canonical = table.get(path)
-        wanted = _order(keys, canonical) if canonical is not None else _order(keys, _LEADING)
+        if canonical is not None:
+            wanted = _order(keys, canonical)
+        else:  # a condition or expression: its subject first, the rest as written
+            wanted = [k for k in _LEADING if k in keys] + [k for k in keys if k not in _LEADING]
         if wanted != keys:
             for key in wanted:
                 node.move_to_end(key)
@@ -146,6 +154,7 @@ def _yaml() -> Any:
     yaml.preserve_quotes = True
     yaml.width = 4096  # never re-wrap an author's lines
     yaml.indent(mapping=2, sequence=4, offset=2)
+    yaml.brace_single_entry_mapping_in_flow_sequence = True  # keep `[{answered: x}]` as written
     # Write null as `null`, as authors do, not as an empty value.
     yaml.representer.add_representer(
         type(None), lambda rep, _: rep.represent_scalar("tag:yaml.org,2002:null", "null")
