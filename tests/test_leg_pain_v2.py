@@ -392,3 +392,11 @@ def test_migration_notes_name_every_new_input_and_red_flag() -> None:
         assert f"`{flag.id}`" in notes, flag.id
     for outcome in [*old.outcomes, *new.outcomes, new.default]:
         assert outcome is not None and f"`{outcome.id}`" in notes, outcome.id
+
+
+def test_released_1_0_0_is_unchanged_beside_2_0_0() -> None:
+    """A released version never changes: its fingerprint is the one it was released with.
+    (If the fingerprint algorithm itself changes, every stored result's fingerprint does too:
+    update this value only together with a note to integrators.)"""
+    released = "sha256:7c8d923cd5e9a74c31954fc491f57d4e83694586d1b8d49a6afad8db864f9451"
+    assert load_ruleset("leg-pain@1.0.0").fingerprint == released
