@@ -150,8 +150,14 @@ def _check_monotone(engine: Engine, data: st.DataObject) -> None:
         case[key] = full[key]
         after = engine.evaluate(case).to_record()
         assert after["status"] == "ok", (case, after)
-        assert after["outcome"] == before["outcome"], case
+        assert after["outcome"]["id"] == before["outcome"]["id"], case
+        # Confidence may rise with evidence that is now present, never fall.
+        assert _confidence(after) >= _confidence(before), case
         assert fired <= {f["id"] for f in after["red_flags"]}, case
+
+
+def _confidence(record: dict[str, Any]) -> int:
+    return [None, "low", "moderate", "high"].index(record["outcome"]["confidence"])
 
 
 # -- generated rulesets ------------------------------------------------------------------------
