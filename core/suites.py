@@ -544,3 +544,30 @@ def run_target(
             srun.ids.append(cid)
         run.suites.append(srun)
     return run
+
+
+def validate_suite_file(
+    path: str, operators: Iterable[str] | None = None
+) -> tuple[m.Ruleset | None, list[Diagnostic]]:
+    """`rules validate` on a suite file: its schema, and every name checked against each ruleset it runs on."""
+    from rulewright.core.loader import load_ruleset
+
+    try:
+        suite = load_suite(path)
+    except RulesetError as exc:
+        return None, exc.diagnostics
+    targets = rulesets_for(suite, Path(path).resolve().parent.parent)
+    if not targets:
+        message = f"no ruleset {suite.ruleset} {' or '.join(suite.versions)} to run this suite on"
+        return None, [suite.diagnostic("suite-unmatched", message, ("versions",))]
+    found: list[Diagnostic] = []
+    first: m.Ruleset | None = None
+    for target in targets:
+        try:
+            ruleset = load_ruleset(str(target), operators=operators)
+        except RulesetError as exc:
+            found.extend(exc.diagnostics)
+            continue
+        first = first or ruleset
+        found.extend(d for d in check_suite(suite, ruleset) if d not in found)
+    return first, found
