@@ -334,7 +334,12 @@ def _head(path: Path) -> dict[str, Any]:
 
 def is_suite_path(path: Path) -> bool:
     """Suites live in a `tests/` folder; elsewhere a file is a suite if it reads like one."""
-    return "tests" in path.parts[:-1] or is_suite_data(_head(path))
+    return path.parent.name == "tests" or is_suite_file(path)
+
+
+def is_suite_file(path: Path) -> bool:
+    """The file's content reads as a suite (`cases`, no `inputs`), wherever it is."""
+    return is_suite_data(_head(path))
 
 
 def _yaml_files(folder: Path) -> list[Path]:
