@@ -10,27 +10,42 @@ from __future__ import annotations
 import codecs
 import csv
 import io
-import json
 from collections.abc import Callable, Iterator
 from typing import Any, BinaryIO
 
+import orjson  # strict RFC 8259: NaN and Infinity are rejected, as they should be in a record
+
 from rulewright.core import InputRecord, ReadOptions, Ruleset, answer_from_text, hookimpl
 
-
-def _reject_constant(name: str) -> Any:
-    raise ValueError(f"{name} is not a valid JSON number")
+_parse = orjson.loads
 
 
-def _parse(raw: bytes | str) -> Any:
-    return json.loads(raw, parse_constant=_reject_constant)
-
-
-def _bad_json(exc: Exception) -> tuple[str, str]:
+def _bad_json(exc: Exception, raw: bytes | str = b"") -> tuple[str, str]:
     if isinstance(exc, UnicodeDecodeError):
         return "invalid_utf8", f"line is not valid UTF-8 ({exc.reason} at byte {exc.start})"
     if isinstance(exc, RecursionError):
         return "too_deep", "JSON nested too deeply"
+    if isinstance(raw, bytes):
+        try:
+            raw.decode("utf-8")
+        except UnicodeDecodeError as bad:
+            return _bad_json(bad)
     return "invalid_json", f"invalid JSON: {exc}"
+
+
+def _lines(stream: BinaryIO, limit: int) -> Iterator[bytes | None]:
+    """The stream's lines; None for a line longer than `limit`, which is skipped unread."""
+    if limit <= 0:
+        yield from stream
+        return
+    readline = stream.readline
+    while raw := readline(limit + 1):
+        if len(raw) <= limit or raw.endswith(b"\n"):
+            yield raw
+            continue
+        while (rest := readline(limit)) and not rest.endswith(b"\n"):
+            pass
+        yield None
 
 
 class JsonLines:
@@ -38,7 +53,11 @@ class JsonLines:
 
     def read(self, stream: BinaryIO, ruleset: Ruleset, options: ReadOptions) -> Iterator[InputRecord]:
         id_field = options.id_field
-        for line, raw in enumerate(stream, 1):
+        limit = options.max_line_bytes
+        for line, raw in enumerate(_lines(stream, limit), options.first_line):
+            if raw is None:
+                yield InputRecord(line, None, ("line_too_long", f"line is longer than {limit} bytes"))
+                continue
             if line == 1 and raw.startswith(codecs.BOM_UTF8):
                 raw = raw[3:]
             if not raw.strip():
@@ -47,7 +66,7 @@ class JsonLines:
             try:
                 data = _parse(raw)
             except (ValueError, RecursionError) as exc:
-                yield InputRecord(line, None, _bad_json(exc))
+                yield InputRecord(line, None, _bad_json(exc, raw))
                 continue
             if type(data) is not dict:
                 yield InputRecord(
@@ -63,10 +82,12 @@ class Json:
     extensions = (".json",)
 
     def read(self, stream: BinaryIO, ruleset: Ruleset, options: ReadOptions) -> Iterator[InputRecord]:
+        raw = b""
         try:
-            data = _parse(stream.read().decode("utf-8-sig"))
+            raw = stream.read()
+            data = _parse(raw[3:] if raw.startswith(codecs.BOM_UTF8) else raw)
         except (ValueError, RecursionError) as exc:
-            yield InputRecord(1, None, _bad_json(exc))
+            yield InputRecord(1, None, _bad_json(exc, raw))
             return
         # In an array, `line` is the element's 1-based position.
         records = data if isinstance(data, list) else [data]

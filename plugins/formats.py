@@ -10,16 +10,32 @@ import json
 from collections.abc import Callable
 from typing import Any, TextIO
 
+import orjson
+
 from rulewright.core import FormatOptions, Result, hookimpl
+
+
+def _default(value: Any) -> Any:
+    if isinstance(value, (set, frozenset)):
+        return sorted(value, key=str)
+    raise TypeError(f"{type(value).__name__} is not JSON serializable")
+
+
+def dumps_line(record: dict[str, Any]) -> str:
+    """One compact JSON line (with its newline), UTF-8 text as is."""
+    try:
+        return orjson.dumps(record, default=_default, option=orjson.OPT_APPEND_NEWLINE).decode()
+    except TypeError:
+        # orjson refuses integers beyond 64 bits, which a caller's id may be; the stdlib does not.
+        return json.dumps(record, ensure_ascii=False, separators=(",", ":"), default=_default) + "\n"
 
 
 class JsonLinesWriter:
     def __init__(self, stream: TextIO, options: FormatOptions) -> None:
         self.stream = stream
-        self.dumps = json.JSONEncoder(ensure_ascii=False, separators=(",", ":")).encode
 
     def write(self, result: Result) -> None:
-        self.stream.write(self.dumps(result.to_record()) + "\n")
+        self.stream.write(dumps_line(result.to_record()))
 
     def close(self) -> None:
         pass
@@ -31,7 +47,7 @@ class JsonArrayWriter:
         self.count = 0
 
     def write(self, result: Result) -> None:
-        text = json.dumps(result.to_record(), ensure_ascii=False, indent=2)
+        text = json.dumps(result.to_record(), ensure_ascii=False, indent=2, default=_default)
         self.stream.write(("[\n" if self.count == 0 else ",\n") + text)
         self.count += 1
 
