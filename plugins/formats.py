@@ -1,4 +1,4 @@
-"""Built-in output formats: `jsonl` (one record per line), `json` (an array) and `text`.
+"""Built-in output formats: `jsonl` (one record per line), `json` (an array), `csv` and `text`.
 
 A format is a factory `factory(stream, options) -> writer`; the writer's `write(result)` is
 called once per result, in input order, and `close()` once at the end.
@@ -6,6 +6,7 @@ called once per result, in input order, and `close()` once at the end.
 
 from __future__ import annotations
 
+import csv
 import json
 from collections.abc import Callable
 from typing import Any, TextIO
@@ -31,6 +32,9 @@ def dumps_line(record: dict[str, Any]) -> str:
 
 
 class JsonLinesWriter:
+    concatenable = True
+    """Chunks written by separate writers, joined in order, equal one writer's output (`--jobs`)."""
+
     def __init__(self, stream: TextIO, options: FormatOptions) -> None:
         self.stream = stream
 
@@ -53,6 +57,58 @@ class JsonArrayWriter:
 
     def close(self) -> None:
         self.stream.write("[]\n" if self.count == 0 else "\n]\n")
+
+
+class CsvWriter:
+    """One row per result, for spreadsheets: lists joined with `;`, scores as `id=value`."""
+
+    COLUMNS = (
+        "line",
+        "row",
+        "id",
+        "ruleset",
+        "version",
+        "fingerprint",
+        "status",
+        "outcome",
+        "urgency",
+        "red_flags",
+        "not_screened",
+        "scores",
+        "missing",
+        "error_code",
+        "error_message",
+    )
+
+    def __init__(self, stream: TextIO, options: FormatOptions) -> None:
+        self.rows = csv.writer(stream, lineterminator="\n")
+        self.rows.writerow(self.COLUMNS)
+
+    def write(self, result: Result) -> None:
+        rec = result.to_record()
+        source, ruleset, error = rec["input"], rec["ruleset"], rec["error"] or {}
+        self.rows.writerow(
+            (
+                source["line"],
+                source.get("row"),
+                source["id"],
+                ruleset["id"],
+                ruleset["version"],
+                ruleset["fingerprint"],
+                rec["status"],
+                rec["outcome"]["id"] if rec["outcome"] else None,
+                rec["urgency"],
+                ";".join(f["id"] for f in rec["red_flags"]),
+                ";".join(rec["not_screened"]),
+                ";".join(f"{k}={_score(v)}" for k, v in rec["scores"].items()),
+                ";".join(rec["missing"]),
+                error.get("code"),
+                error.get("message"),
+            )
+        )
+
+    def close(self) -> None:
+        pass
 
 
 _COLOURS = {"emergency": "\033[1;31m", "urgent": "\033[31m", "review": "\033[33m", "routine": "\033[32m"}
@@ -160,3 +216,4 @@ def rulewright_register_formats(register: Callable[[str, Any], None]) -> None:
     register("jsonl", JsonLinesWriter)
     register("json", JsonArrayWriter)
     register("text", TextWriter)
+    register("csv", CsvWriter)
