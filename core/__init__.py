@@ -17,6 +17,7 @@ from rulewright.core.pluginhost import (
 from rulewright.core.records import InputRecord, ReadOptions
 from rulewright.core.refs import score_order
 from rulewright.core.result import ErrorInfo, Escalation, OutcomeRef, RedFlagHit, Result
+from rulewright.core.tracetext import score_text, trace_lines
 from rulewright.core.version import __version__
 from rulewright.core.writers import FormatOptions
 
@@ -49,4 +50,6 @@ __all__ = [
     "make_plugin_host",
     "make_score",
     "score_order",
+    "score_text",
+    "trace_lines",
 ]

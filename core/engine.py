@@ -17,7 +17,7 @@ from rulewright.core import model as m
 from rulewright.core.compiler import Compiler
 from rulewright.core.explain import explain as explain_condition
 from rulewright.core.inputs import InputChecker
-from rulewright.core.model import LEVEL_RANK, LEVELS
+from rulewright.core.model import CONFIDENCE_RANK, LEVEL_RANK, LEVELS
 from rulewright.core.pluginhost import DEFAULT_PLUGINS, PluginHost, make_plugin_host
 from rulewright.core.records import InputRecord
 from rulewright.core.refs import fact_deps
@@ -81,6 +81,11 @@ class Engine:
             (o, self.compiler.condition(o.when)) for o in ruleset.outcomes if o.when is not None
         ]
         self._default = ruleset.default
+        self._raises = {
+            o.id: [(r, self.compiler.condition(r.when)) for r in o.confidence_when]
+            for o in [*ruleset.outcomes, *([ruleset.default] if ruleset.default else [])]
+            if o.confidence_when
+        }
         self._unique = ruleset.hit_policy == "unique"
         self._score_ids = tuple(s.id for s in ruleset.scores)
         self._deps = {o.id: fact_deps(o.when, ruleset) for o in ruleset.outcomes}
@@ -299,7 +304,7 @@ class Engine:
                 "no_outcome", "no outcome matches these answers and the ruleset has no default", None
             )
             return 0
-        result.outcome = OutcomeRef(chosen.id, chosen.label, chosen.confidence)
+        result.outcome = OutcomeRef(chosen.id, chosen.label, self._confidence(chosen, env, trace))
         result.recommendations = chosen.recommendations
         if trace is not None:
             trace.append(
@@ -311,6 +316,29 @@ class Engine:
                 }
             )
         return LEVEL_RANK[chosen.urgency]
+
+    def _confidence(
+        self, outcome: m.Outcome, env: Mapping[str, Any], trace: list[dict[str, Any]] | None
+    ) -> str | None:
+        """The outcome's confidence, raised by evidence that is definitely present (never by a guess)."""
+        confidence = outcome.confidence
+        for raise_, fn in self._raises.get(outcome.id, ()):
+            value = fn(env)
+            if value is True and CONFIDENCE_RANK[raise_.confidence] > CONFIDENCE_RANK.get(
+                confidence or "", -1
+            ):
+                confidence = raise_.confidence
+            if trace is not None:
+                trace.append(
+                    {
+                        "step": "confidence",
+                        "outcome": outcome.id,
+                        "confidence": raise_.confidence,
+                        "value": value,
+                        "condition": explain_condition(raise_.when, env, self.compiler),
+                    }
+                )
+        return confidence
 
     def _escalations(
         self, result: Result, facts: Mapping[str, Any], rank: int, trace: list[dict[str, Any]] | None

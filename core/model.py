@@ -172,6 +172,9 @@ class Score:
     compute: Expr | None = None
     missing: Literal["unknown", "ignore"] = "unknown"
     bands: tuple[Band, ...] = ()
+    description: str = ""
+    references: tuple[str, ...] = ()
+    rationale: str = ""
     path: JsonPath = ()
 
 
@@ -183,6 +186,7 @@ class RedFlag:
     message: str
     action: str
     references: tuple[str, ...] = ()
+    rationale: str = ""
     path: JsonPath = ()
 
 
@@ -199,6 +203,18 @@ class Escalation:
 
 
 @dataclass(frozen=True)
+class ConfidenceRaise:
+    """`confidence_when` entry: evidence that, when definitely present, raises the confidence."""
+
+    confidence: str
+    when: Condition
+    path: JsonPath = ()
+
+
+CONFIDENCE_RANK = {"low": 0, "moderate": 1, "high": 2}
+
+
+@dataclass(frozen=True)
 class Outcome:
     id: str
     label: str
@@ -206,6 +222,9 @@ class Outcome:
     confidence: str | None = None
     urgency: str = "routine"
     recommendations: tuple[str, ...] = ()
+    confidence_when: tuple[ConfidenceRaise, ...] = ()
+    references: tuple[str, ...] = ()
+    rationale: str = ""
     path: JsonPath = ()
 
 
@@ -228,6 +247,24 @@ class Reference:
 
 
 @dataclass(frozen=True)
+class FhirSettings:
+    """The optional `fhir:` block: how inputs map to FHIR Questionnaire items."""
+
+    questionnaire: str | None = None
+    link_ids: dict[str, str] = field(default_factory=dict)
+    code_system: str | None = None
+    resource: Literal["GuidanceResponse", "RiskAssessment"] = "GuidanceResponse"
+
+    def link_id(self, input_id: str) -> str:
+        """The Questionnaire item linkId of an input: mapped, else the input id itself."""
+        return self.link_ids.get(input_id, input_id)
+
+    def system(self, ruleset_id: str, input_id: str) -> str:
+        """The code system of an enum or set input's answer codes."""
+        return self.code_system or f"urn:rulewright:{ruleset_id}:{input_id}"
+
+
+@dataclass(frozen=True)
 class Ruleset:
     id: str
     version: str
@@ -244,6 +281,7 @@ class Ruleset:
     references: tuple[Reference, ...] = ()
     scorer: str = "weighted-sum"
     description: str = ""
+    fhir: FhirSettings = field(default_factory=FhirSettings)
     fingerprint: str = ""
     source: str = "<memory>"
     data: dict[str, Any] = field(default_factory=dict, repr=False, compare=False)

@@ -108,6 +108,9 @@ def _score(data: dict[str, Any], path: JsonPath) -> m.Score:
         compute=parse_expr(data["compute"], path + ("compute",)) if "compute" in data else None,
         missing=data.get("missing", "unknown"),
         bands=bands,
+        description=data.get("description", ""),
+        references=tuple(data.get("references", ())),
+        rationale=data.get("rationale", ""),
         path=path,
     )
 
@@ -120,7 +123,26 @@ def _outcome(data: dict[str, Any], path: JsonPath, *, default: bool = False) -> 
         confidence=data.get("confidence"),
         urgency=data.get("urgency", "routine"),
         recommendations=tuple(data.get("recommendations", ())),
+        confidence_when=tuple(
+            m.ConfidenceRaise(
+                c["confidence"],
+                parse_condition(c["when"], path + ("confidence_when", i, "when")),
+                path + ("confidence_when", i),
+            )
+            for i, c in enumerate(data.get("confidence_when", ()))
+        ),
+        references=tuple(data.get("references", ())),
+        rationale=data.get("rationale", ""),
         path=path,
+    )
+
+
+def _fhir(data: dict[str, Any]) -> m.FhirSettings:
+    return m.FhirSettings(
+        questionnaire=data.get("questionnaire"),
+        link_ids=dict(data.get("link_ids", {})),
+        code_system=data.get("code_system"),
+        resource=data.get("resource", "GuidanceResponse"),
     )
 
 
@@ -146,6 +168,7 @@ def parse_ruleset(data: dict[str, Any], *, source: str, fingerprint: str) -> m.R
                 message=d["message"],
                 action=d["action"],
                 references=tuple(d.get("references", ())),
+                rationale=d.get("rationale", ""),
                 path=("red_flags", i),
             )
             for i, d in enumerate(data.get("red_flags", ()))
@@ -176,6 +199,7 @@ def parse_ruleset(data: dict[str, Any], *, source: str, fingerprint: str) -> m.R
         ),
         references=refs,
         scorer=data.get("scoring", "weighted-sum"),
+        fhir=_fhir(data.get("fhir", {})),
         fingerprint=fingerprint,
         source=source,
         data=data,

@@ -4,6 +4,10 @@ One manager per Engine or CLI run (never a module global): built-ins are importe
 name from `DEFAULT_PLUGINS`, third-party plugins come from the `rulewright` entry-point group.
 A plugin that fails to load is recorded with its distribution and version and skipped, so one
 broken package cannot take the CLI down. `check_pending()` makes a misspelt hook fail at once.
+
+Integrators pin what may load: `RULEWRIGHT_PLUGINS=name,name==1.2.0` is an allow-list of
+entry-point plugins (set but empty: built-ins only), so installing a package cannot change a
+deployment's behaviour; `RULEWRIGHT_DISABLE_PLUGINS=name,...` (or `all`) switches plugins off.
 """
 
 from __future__ import annotations
@@ -23,12 +27,16 @@ hookimpl = pluggy.HookimplMarker("rulewright")
 
 ENTRY_POINT_GROUP = "rulewright"
 DISABLE_ENV = "RULEWRIGHT_DISABLE_PLUGINS"
+ALLOW_ENV = "RULEWRIGHT_PLUGINS"
 
 DEFAULT_PLUGINS = (
     "rulewright.plugins.operators",
     "rulewright.plugins.scoring",
     "rulewright.plugins.escalation",
     "rulewright.plugins.formats",
+    "rulewright.plugins.markdown",
+    "rulewright.plugins.fhir",
+    "rulewright.plugins.cds_hooks",
     "rulewright.plugins.adapters",
 )
 
@@ -56,18 +64,27 @@ class Registry:
 
     items: dict[str, dict[str, Any]] = field(default_factory=lambda: {k: {} for k in KINDS})
     owners: dict[str, dict[str, str]] = field(default_factory=lambda: {k: {} for k in KINDS})
+    labels: dict[str, str] = field(default_factory=dict)  # plugin name -> "name (dist version)"
 
     def register(self, kind: str, owner: str) -> Callable[[str, Any], None]:
         def register(name: str, thing: Any) -> None:
             if name in self.items[kind]:
                 first = self.owners[kind][name]
                 raise PluginConflict(
-                    f"{kind[:-1].replace('_', ' ')} {name!r} is registered by both {first!r} and {owner!r}"
+                    f"{kind[:-1].replace('_', ' ')} {name!r} is registered by both "
+                    f"{self.labels.get(first, repr(first))} and {self.labels.get(owner, repr(owner))}; "
+                    f"uninstall one or leave it out of {ALLOW_ENV}"
                 )
             self.items[kind][name] = thing
             self.owners[kind][name] = owner
 
         return register
+
+    def drop(self, owner: str) -> None:
+        """Forget every contribution of one plugin (it failed part-way through registering)."""
+        for kind in KINDS:
+            for name in [n for n, o in self.owners[kind].items() if o == owner]:
+                del self.items[kind][name], self.owners[kind][name]
 
 
 @dataclass
@@ -116,9 +133,57 @@ def _own_version() -> str:
     return __version__
 
 
-def _disabled() -> set[str]:
-    raw = os.environ.get(DISABLE_ENV, "")
+def _names(raw: str) -> set[str]:
     return {part.strip() for part in raw.split(",") if part.strip()}
+
+
+def _allowed() -> dict[str, str | None] | None:
+    """The allow-list as {plugin name: pinned version or None}; None when it is not set."""
+    raw = os.environ.get(ALLOW_ENV)
+    if raw is None:
+        return None
+    allowed: dict[str, str | None] = {}
+    for part in _names(raw):
+        name, _, version = part.partition("==")
+        allowed[name.strip()] = version.strip() or None
+    return allowed
+
+
+def _load_entry_points(
+    pm: pluggy.PluginManager, failures: list[LoadFailure], distributions: dict[str, tuple[str, str]]
+) -> None:
+    disabled = _names(os.environ.get(DISABLE_ENV, ""))
+    if "all" in disabled:
+        return
+    allowed = _allowed()
+    found: set[str] = set()
+    for ep in entry_points(group=ENTRY_POINT_GROUP):
+        if ep.name in disabled or pm.has_plugin(ep.name):
+            continue
+        dist = ep.dist.name if ep.dist else "unknown distribution"
+        version = ep.dist.version if ep.dist else "?"
+        if allowed is not None:
+            if ep.name not in allowed:
+                continue  # not on the allow-list: installed, but never loaded
+            found.add(ep.name)
+            pinned = allowed[ep.name]
+            if pinned is not None and pinned != version:
+                failures.append(
+                    LoadFailure(ep.name, dist, version, f"{ALLOW_ENV} pins version {pinned}; not loaded")
+                )
+                continue
+        try:
+            pm.register(ep.load(), name=ep.name)
+            # A misspelt hook in a third-party plugin skips that plugin rather than the whole CLI.
+            pm.check_pending()
+        except Exception as exc:  # a broken plugin must not take the CLI down
+            if pm.has_plugin(ep.name):
+                pm.unregister(name=ep.name)
+            failures.append(LoadFailure(ep.name, dist, version, f"{type(exc).__name__}: {exc}"))
+            continue
+        distributions[ep.name] = (dist, version)
+    for name in sorted(set(allowed or ()) - found - disabled):
+        failures.append(LoadFailure(name, "not installed", "", f"listed in {ALLOW_ENV} but not installed"))
 
 
 def make_plugin_host(
@@ -128,31 +193,40 @@ def make_plugin_host(
     extra: Iterable[tuple[str, object]] = (),
 ) -> PluginHost:
     """Build a fresh plugin manager: built-ins, then entry points, then `extra` (name, plugin)."""
+    builtins = tuple(builtins)
     pm = pluggy.PluginManager("rulewright")
     pm.add_hookspecs(hookspecs)
     failures: list[LoadFailure] = []
     distributions: dict[str, tuple[str, str]] = {}
     for module in builtins:
         pm.register(importlib.import_module(module), name=module)
-    disabled = _disabled()
-    if entrypoints and "all" not in disabled:
-        for ep in entry_points(group=ENTRY_POINT_GROUP):
-            if ep.name in disabled or pm.has_plugin(ep.name):
-                continue
-            dist = ep.dist.name if ep.dist else "unknown distribution"
-            version = ep.dist.version if ep.dist else "?"
-            try:
-                pm.register(ep.load(), name=ep.name)
-                distributions[ep.name] = (dist, version)
-            except Exception as exc:  # a broken plugin must not take the CLI down
-                failures.append(LoadFailure(ep.name, dist, version, f"{type(exc).__name__}: {exc}"))
+    pm.check_pending()
+    if entrypoints:
+        _load_entry_points(pm, failures, distributions)
     for name, plugin in extra:
         pm.register(plugin, name=name)
         distributions[name] = ("(registered in code)", "")
     pm.check_pending()
     registry = Registry()
+    for name, (dist, version) in distributions.items():
+        registry.labels[name] = f"{name!r} ({dist} {version})".replace(" )", ")")
+    for name in builtins:
+        registry.labels[name] = f"{name!r} (built-in)"
     for kind in KINDS:
         caller = getattr(pm.hook, f"rulewright_register_{kind}")
         for impl in reversed(caller.get_hookimpls()):
-            impl.function(register=registry.register(kind, impl.plugin_name))
+            try:
+                impl.function(register=registry.register(kind, impl.plugin_name))
+            except PluginConflict:
+                raise
+            except Exception as exc:
+                if impl.plugin_name not in distributions or distributions[impl.plugin_name][0].startswith(
+                    "("
+                ):
+                    raise  # built-ins and plugins registered in code fail loudly
+                # An entry-point plugin whose registration raises is skipped as a whole.
+                registry.drop(impl.plugin_name)
+                pm.unregister(name=impl.plugin_name)
+                dist, version = distributions.pop(impl.plugin_name)
+                failures.append(LoadFailure(impl.plugin_name, dist, version, f"{type(exc).__name__}: {exc}"))
     return PluginHost(pm, registry, failures, distributions)

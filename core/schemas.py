@@ -15,7 +15,11 @@ from typing import Any
 from rulewright.core.diagnostics import Diagnostic
 from rulewright.core.yamlload import Document
 
-SCHEMA_FILES = {"ruleset": "ruleset.schema.json", "result": "result.schema.json"}
+SCHEMA_FILES = {
+    "ruleset": "ruleset.schema.json",
+    "result": "result.schema.json",
+    "test-suite": "test-suite.schema.json",
+}
 
 
 def schema_names() -> list[str]:

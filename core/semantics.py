@@ -187,6 +187,26 @@ class _Checker:
                     "unknown-score", f"{name!r} is not a declared score{_suggest(name, self.scores)}", path
                 )
 
+    def cited(self, cited: Iterable[str], path: JsonPath, known: set[str]) -> None:
+        for i, ref in enumerate(cited):
+            if ref not in known:
+                self.report(
+                    "unknown-reference", f"{ref!r} is not in provenance.references", path + ("references", i)
+                )
+
+    def confidence_raises(self, outcome: m.Outcome) -> None:
+        base = m.CONFIDENCE_RANK.get(outcome.confidence or "low", 0)
+        for raise_ in outcome.confidence_when:
+            self.condition(raise_.when)
+            if m.CONFIDENCE_RANK[raise_.confidence] <= base:
+                self.report(
+                    "confidence-not-raised",
+                    f"confidence_when gives {raise_.confidence!r}, which does not raise outcome "
+                    f"{outcome.id!r} above its confidence {outcome.confidence or 'low'!r}",
+                    raise_.path + ("confidence",),
+                    "warning",
+                )
+
     # -- whole ruleset -----------------------------------------------------------------------
 
     def run(self) -> list[Diagnostic]:
@@ -242,19 +262,17 @@ class _Checker:
                     f"red flag {flag.id!r} reads no input, so it is constant",
                     flag.path + ("when",),
                 )
-            for i, ref in enumerate(flag.references):
-                if ref not in refs:
-                    self.report(
-                        "unknown-reference",
-                        f"{ref!r} is not in provenance.references",
-                        flag.path + ("references", i),
-                    )
+            self.cited(flag.references, flag.path, refs)
             if not flag.references:
                 self.report(
                     "uncited-red-flag", f"red flag {flag.id!r} cites no reference", flag.path, "warning"
                 )
-        for outcome in rs.outcomes:
+        for outcome in [*rs.outcomes, *([rs.default] if rs.default else [])]:
             self.condition(outcome.when)
+            self.cited(outcome.references, outcome.path, refs)
+            self.confidence_raises(outcome)
+        for score in rs.scores:
+            self.cited(score.references, score.path, refs)
         for esc in rs.escalations:
             self.condition(esc.when)
         known_outcomes = {o.id for o in rs.outcomes} | ({rs.default.id} if rs.default else set())
@@ -276,6 +294,7 @@ class _Checker:
                         f"{fid!r} is not a red flag of this ruleset",
                         inv.path + ("expect", "red_flags_include", i),
                     )
+        self.fhir_link_ids()
         changes = rs.data.get("provenance", {}).get("changes", [])
         if changes and changes[0].get("version") != rs.version:
             self.report(
@@ -284,6 +303,27 @@ class _Checker:
                 ("provenance", "changes", 0, "version"),
             )
         return self.out
+
+    def fhir_link_ids(self) -> None:
+        """Mapped linkIds name declared inputs, and no two inputs share a linkId."""
+        owners: dict[str, str] = {}
+        for decl in self.rs.inputs:
+            link = self.rs.fhir.link_id(decl.id)
+            if link in owners:
+                where = ("fhir", "link_ids", decl.id) if decl.id in self.rs.fhir.link_ids else decl.path
+                self.report(
+                    "duplicate-link-id",
+                    f"inputs {owners[link]!r} and {decl.id!r} both map to FHIR linkId {link!r}",
+                    where,
+                )
+            owners[link] = decl.id
+        for name in self.rs.fhir.link_ids:
+            if name not in self.inputs:
+                self.report(
+                    "unknown-input",
+                    f"fhir.link_ids maps {name!r}, which is not a declared input{_suggest(name, self.inputs)}",
+                    ("fhir", "link_ids", name),
+                )
 
 
 class _Ref:

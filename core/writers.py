@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import Any
 
 
 @dataclass(frozen=True)
@@ -10,3 +11,5 @@ class FormatOptions:
     explain: bool = False
     color: bool = False
     """True only when writing to a terminal and NO_COLOR is not set."""
+    ruleset: Any = None
+    """The `Ruleset` being evaluated (labels, FHIR settings), or None when not known."""

@@ -14,12 +14,15 @@ from __future__ import annotations
 
 import datetime as _dt
 import io
+import math
+import re
 from dataclasses import dataclass, field
 from typing import Any
 
 from ruamel.yaml import YAML
 from ruamel.yaml.comments import CommentedMap, CommentedSeq
 from ruamel.yaml.error import MarkedYAMLError, YAMLError
+from ruamel.yaml.reader import ReaderError
 
 from rulewright.core.diagnostics import Diagnostic, JsonPath, RulesetError
 
@@ -92,8 +95,19 @@ def load_yaml_text(text: str, file: str) -> Document:
         if "could not determine a constructor" in problem:
             code = "forbidden-tag"
         raise _fail(file, code, problem.replace("\n", " "), line, col) from None
+    except ReaderError as exc:
+        # A character YAML forbids (NUL, BEL...): point at it rather than at the file.
+        line, col = _line_col(text, exc.position)
+        raise _fail(
+            file, "yaml-syntax", f"character #x{exc.character:04x} is not allowed in YAML", line, col
+        ) from None
     except YAMLError as exc:
         raise _fail(file, "yaml-syntax", str(exc).replace("\n", " ")) from None
+    except ValueError as exc:
+        # e.g. an integer longer than Python converts (int_max_str_digits): not a value we accept.
+        digits = re.search(r"\d{1000,}", text)
+        line, col = _line_col(text, digits.start()) if digits else (1, 1)
+        raise _fail(file, "unsupported-value", f"cannot read a value: {exc}", line, col) from None
     except RecursionError:
         raise _fail(file, "too-deep", f"nesting deeper than the parser allows ({MAX_DEPTH})") from None
     doc = Document(file=file, data=None)
@@ -101,6 +115,12 @@ def load_yaml_text(text: str, file: str) -> Document:
     walker = _Walker(doc)
     doc.data = walker.plain(tree, (), 0)
     return doc
+
+
+def _line_col(text: str, offset: int) -> tuple[int, int]:
+    """1-based line and column of a character offset in `text`."""
+    line = text.count("\n", 0, offset) + 1
+    return line, offset - (text.rfind("\n", 0, offset) + 1) + 1
 
 
 def load_yaml(raw: bytes, file: str) -> Document:
@@ -135,8 +155,10 @@ class _Walker:
         if isinstance(node, CommentedMap):
             out: dict[str, Any] = {}
             for key in node:
-                kline, kcol = node.lc.key(key)
-                vline, vcol = node.lc.value(key)
+                # Keys pulled in by a merge key (`<<: *anchor`) or built by !!omap have no
+                # position of their own: they take the mapping's.
+                kline, kcol = _where(node.lc.key, key, node)
+                vline, vcol = _where(node.lc.value, key, node)
                 if not isinstance(key, str):
                     self.doc.positions[path + (str(key),)] = (kline + 1, kcol + 1)
                     raise self._error(
@@ -162,6 +184,12 @@ class _Walker:
         if isinstance(node, int):
             return int(node)
         if isinstance(node, float):
+            if not math.isfinite(node):
+                raise self._error(
+                    "non-finite-number",
+                    f"{node!r} is not a finite number (rulesets are JSON-compatible)",
+                    path,
+                )
             return float(node)
         if isinstance(node, str):
             if len(node) > MAX_STRING:
@@ -173,3 +201,13 @@ class _Walker:
             # Keep timestamps as the strings the author wrote (ISO form).
             return node.isoformat()
         raise self._error("unsupported-value", f"value of type {type(node).__name__} is not allowed", path)
+
+
+def _where(lookup: Any, key: Any, node: Any) -> tuple[int, int]:
+    try:
+        found = lookup(key)
+    except (KeyError, IndexError, TypeError):
+        found = None
+    if not found:
+        return (node.lc.line or 0, node.lc.col or 0)
+    return (found[0], found[1])

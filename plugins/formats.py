@@ -13,7 +13,7 @@ from typing import Any, TextIO
 
 import orjson
 
-from rulewright.core import FormatOptions, Result, hookimpl
+from rulewright.core import FormatOptions, Result, hookimpl, score_text, trace_lines
 
 
 def _default(value: Any) -> Any:
@@ -100,7 +100,7 @@ class CsvWriter:
                 rec["urgency"],
                 ";".join(f["id"] for f in rec["red_flags"]),
                 ";".join(rec["not_screened"]),
-                ";".join(f"{k}={_score(v)}" for k, v in rec["scores"].items()),
+                ";".join(f"{k}={score_text(v)}" for k, v in rec["scores"].items()),
                 ";".join(rec["missing"]),
                 error.get("code"),
                 error.get("message"),
@@ -151,64 +151,15 @@ class TextWriter:
         if rec["not_screened"]:
             lines.append("  not screened (answer missing): " + ", ".join(rec["not_screened"]))
         if rec["scores"]:
-            lines.append("  scores: " + ", ".join(f"{k}={_score(v)}" for k, v in rec["scores"].items()))
+            lines.append("  scores: " + ", ".join(f"{k}={score_text(v)}" for k, v in rec["scores"].items()))
         lines.extend(f"  - {r}" for r in rec["recommendations"])
         if self.options.explain and rec.get("trace"):
             lines.append("  trace:")
-            lines.extend(_trace_lines(rec["trace"]))
+            lines.extend(trace_lines(rec["trace"]))
         self.stream.write("\n".join(lines) + "\n\n")
 
     def close(self) -> None:
         pass
-
-
-def _score(value: Any) -> str:
-    if isinstance(value, dict):
-        return f"{_score(value['min'])}..{_score(value['max'])}"
-    if isinstance(value, float) and value.is_integer():
-        return str(int(value))
-    return "undefined" if value is None else str(value)
-
-
-def _value(v: Any) -> str:
-    return "unknown" if v is None else str(v).lower()
-
-
-def _condition_lines(node: dict[str, Any], depth: int) -> list[str]:
-    actual = ""
-    if "actual" in node:
-        shown = (
-            "no answer"
-            if node["actual"] is None
-            else _score(node["actual"])
-            if isinstance(node["actual"], (dict, int, float))
-            else _value(node["actual"])
-        )
-        actual = f"  (value: {shown})"
-    out = ["    " + "  " * depth + f"{_value(node['value']):>7}  {node['expr']}{actual}"]
-    for child in node.get("children", ()):
-        out.extend(_condition_lines(child, depth + 1))
-    return out
-
-
-def _trace_lines(trace: list[dict[str, Any]]) -> list[str]:
-    out = []
-    for step in trace:
-        if "condition" in step:
-            out.append(f"    {step['step']} {step['id']}: {_value(step['value'])}")
-            out.extend(_condition_lines(step["condition"], 1))
-        elif step["step"] == "score":
-            out.append(f"    score {step['id']} = {_score(step['value'])}")
-            for c in step["contributions"]:
-                out.append(f"        {c['item']}: {_value(c['matched'])} -> {_score(c['points'])}")
-        elif step["step"] == "decision":
-            out.append(
-                f"    decision ({step['policy']}): {step['outcome']}"
-                + (" (default)" if step["default"] else "")
-            )
-        else:
-            out.append("    " + ", ".join(f"{k}={v}" for k, v in step.items()))
-    return out
 
 
 @hookimpl

@@ -50,6 +50,13 @@ outcomes:
 """
 
 
+@pytest.fixture(autouse=True)
+def only_builtin_plugins(monkeypatch: pytest.MonkeyPatch) -> None:
+    """The suite tests rulewright itself: plugins installed in the venv (say the example plugin)
+    must not change its results, so the allow-list admits none (tests that need one set it)."""
+    monkeypatch.setenv("RULEWRIGHT_PLUGINS", "")
+
+
 @pytest.fixture
 def host() -> PluginHost:
     return make_plugin_host(entrypoints=False)

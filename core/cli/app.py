@@ -10,7 +10,7 @@ import click
 
 from rulewright.core.cli import exitcodes
 from rulewright.core.diagnostics import RulesetError
-from rulewright.core.pluginhost import PluginHost, make_plugin_host
+from rulewright.core.pluginhost import PluginConflict, PluginHost, make_plugin_host
 
 
 @dataclass
@@ -21,7 +21,11 @@ class App:
     def host(self) -> PluginHost:
         """The plugin host, built on first use; load failures are reported once on stderr."""
         if self._host is None:
-            self._host = make_plugin_host()
+            try:
+                self._host = make_plugin_host()
+            except PluginConflict as exc:
+                # Two plugins claim one name: refuse to guess which one a deployment meant.
+                fail(f"plugin conflict: {exc}")
             for failure in self._host.failures:
                 warn(failure.text())
         return self._host

@@ -39,7 +39,8 @@ from rulewright.core.writers import FormatOptions
     "fmt",
     default=None,
     metavar="NAME",
-    help="Output format: jsonl, json, csv, text or one a plugin adds. Default: text on a terminal, else jsonl.",
+    help="Output format: jsonl, json, csv, text, markdown, fhir, cds-hooks or one a plugin adds. "
+    "Default: text on a terminal, else jsonl.",
 )
 @click.option(
     "--input-format",
@@ -140,7 +141,7 @@ def evaluate(
         fail(f"unknown output format {fmt!r}; available: {', '.join(sorted(formats))}")
     read_options = ReadOptions(id_field=id_field, max_line_bytes=max_line_bytes)
     color = fmt == "text" and output is None and stdout_is_terminal() and "NO_COLOR" not in os.environ
-    options = FormatOptions(explain=explain, color=color)
+    options = FormatOptions(explain=explain, color=color, ruleset=model)
     owner = host.registry.owners["formats"][fmt]
     tally = Tally()
     if answers:

@@ -83,7 +83,7 @@ class Worker:
             # Encoded here, in parallel, so the main process only copies bytes to the output.
             buffer = io.BytesIO()
             text = io.TextIOWrapper(buffer, encoding="utf-8", newline="\n")
-            writer = self.factory(text, FormatOptions(explain=self.job.explain))
+            writer = self.factory(text, FormatOptions(explain=self.job.explain, ruleset=self.engine.ruleset))
             done = write_all(
                 results, writer, self.job.fmt, self.owner, tally, stop_on_error=self.job.stop_on_error
             )

@@ -47,6 +47,18 @@ def check_one(app: App, ref: str) -> tuple[Ruleset | None, list[Diagnostic]]:
     if ruleset is None:
         return None, found
     found = list(found)
+    scorers = app.host.registry.items["scorers"]
+    if ruleset.scorer not in scorers:
+        # `rules evaluate` could not build an engine for it: an error, not a skipped analysis.
+        known = ", ".join(sorted(scorers)) or "none"
+        found.append(
+            doc.diagnostic(
+                "unknown-scorer",
+                f"scorer {ruleset.scorer!r} is not provided by any installed plugin (installed: {known})",
+                ("scoring",),
+            )
+        )
+        return None, found
 
     def report(code: str, message: str, path: tuple[Any, ...] = (), severity: str = "warning") -> None:
         found.append(doc.diagnostic(code, message, tuple(path), severity=severity))

@@ -1,0 +1,163 @@
+"""Loading third-party plugins from real (on-disk) distributions: allow-list, pins, conflicts,
+broken packages. Each test installs a tiny distribution into a temporary sys.path entry."""
+
+from __future__ import annotations
+
+import importlib
+import json
+import sys
+import textwrap
+from collections.abc import Callable, Iterator
+from pathlib import Path
+
+import pytest
+
+from rulewright.core import PluginConflict, make_plugin_host
+
+GOOD = """
+from rulewright.core import hookimpl
+
+class Writer:
+    def __init__(self, stream, options):
+        self.stream = stream
+    def write(self, result):
+        self.stream.write(result.urgency + "\\n")
+    def close(self):
+        pass
+
+@hookimpl
+def rulewright_register_formats(register):
+    register("{fmt}", Writer)
+"""
+
+Install = Callable[..., None]
+
+
+@pytest.fixture
+def install(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[Install]:
+    """Put a distribution (module + dist-info with a `rulewright` entry point) on sys.path."""
+    monkeypatch.syspath_prepend(str(tmp_path))
+    modules: list[str] = []
+    monkeypatch.delenv("RULEWRIGHT_PLUGINS", raising=False)
+    monkeypatch.delenv("RULEWRIGHT_DISABLE_PLUGINS", raising=False)
+
+    def install(dist: str, version: str, module: str, source: str, ep_name: str | None = None) -> None:
+        (tmp_path / f"{module}.py").write_text(textwrap.dedent(source), encoding="utf-8")
+        info = tmp_path / f"{dist.replace('-', '_')}-{version}.dist-info"
+        info.mkdir()
+        (info / "METADATA").write_text(f"Metadata-Version: 2.1\nName: {dist}\nVersion: {version}\n")
+        (info / "entry_points.txt").write_text(f"[rulewright]\n{ep_name or module} = {module}\n")
+        modules.append(module)
+        importlib.invalidate_caches()
+
+    yield install
+    for module in modules:
+        sys.modules.pop(module, None)
+
+
+def _names(host: object) -> set[str]:
+    return {row["name"] for row in host.describe()}  # type: ignore[attr-defined]
+
+
+def test_installed_plugin_is_loaded_with_its_distribution_and_version(install: Install) -> None:
+    install("rw-good", "1.2.3", "rw_good", GOOD.replace("{fmt}", "urgency-only"))
+    host = make_plugin_host()
+    row = next(r for r in host.describe() if r["name"] == "rw_good")
+    assert (row["distribution"], row["version"], row["builtin"]) == ("rw-good", "1.2.3", False)
+    assert row["provides"] == {"formats": ["urgency-only"]}
+    assert row["hooks"] == ["rulewright_register_formats"]
+
+
+def test_plugin_that_fails_to_import_is_named_and_skipped(install: Install) -> None:
+    install("rw-broken", "0.0.1", "rw_broken", "import no_such_module_anywhere\n")
+    host = make_plugin_host()
+    assert "rw_broken" not in _names(host)
+    [failure] = host.failures
+    assert (failure.name, failure.distribution, failure.version) == ("rw_broken", "rw-broken", "0.0.1")
+    assert "rw-broken 0.0.1" in failure.text() and "no_such_module_anywhere" in failure.text()
+
+
+def test_plugin_with_a_misspelt_hook_is_skipped_not_fatal(install: Install) -> None:
+    source = "from rulewright.core import hookimpl\n@hookimpl\ndef rulewright_escalte():\n    pass\n"
+    install("rw-typo", "2.0", "rw_typo", source)
+    host = make_plugin_host()
+    assert "rw_typo" not in _names(host)
+    assert "rulewright_escalte" in host.failures[0].error
+
+
+def test_plugin_whose_registration_raises_leaves_nothing_behind(install: Install) -> None:
+    source = GOOD.replace("{fmt}", "half") + (
+        "\n@hookimpl\ndef rulewright_register_scorers(register):\n    raise RuntimeError('boom')\n"
+    )
+    install("rw-half", "1.0", "rw_half", source)
+    host = make_plugin_host()
+    assert "half" not in host.registry.items["formats"] and "rw_half" not in _names(host)
+    assert host.failures[0].error == "RuntimeError: boom"
+
+
+def test_duplicate_format_names_both_plugins_with_their_distributions(install: Install) -> None:
+    install("rw-one", "1.0", "rw_one", GOOD.replace("{fmt}", "same"))
+    install("rw-two", "2.0", "rw_two", GOOD.replace("{fmt}", "same"))
+    with pytest.raises(PluginConflict) as info:
+        make_plugin_host()
+    assert "'rw_one' (rw-one 1.0)" in str(info.value) and "'rw_two' (rw-two 2.0)" in str(info.value)
+
+
+def test_third_party_plugin_cannot_take_over_a_builtin_format(install: Install) -> None:
+    install("rw-evil", "1.0", "rw_evil", GOOD.replace("{fmt}", "jsonl"))
+    with pytest.raises(PluginConflict) as info:
+        make_plugin_host()
+    assert "'rulewright.plugins.formats' (built-in)" in str(info.value)
+    assert "'rw_evil' (rw-evil 1.0)" in str(info.value)
+
+
+def test_allow_list_loads_only_listed_plugins(install: Install, monkeypatch: pytest.MonkeyPatch) -> None:
+    install("rw-one", "1.0", "rw_one", GOOD.replace("{fmt}", "one"))
+    install("rw-two", "2.0", "rw_two", GOOD.replace("{fmt}", "two"))
+    monkeypatch.setenv("RULEWRIGHT_PLUGINS", "rw_two")
+    host = make_plugin_host()
+    assert "two" in host.registry.items["formats"] and "one" not in host.registry.items["formats"]
+    assert host.failures == []
+
+
+def test_empty_allow_list_means_builtins_only(install: Install, monkeypatch: pytest.MonkeyPatch) -> None:
+    install("rw-one", "1.0", "rw_one", GOOD.replace("{fmt}", "one"))
+    monkeypatch.setenv("RULEWRIGHT_PLUGINS", "")
+    host = make_plugin_host()
+    assert all(row["builtin"] for row in host.describe())
+
+
+def test_allow_list_version_pin_refuses_another_version(
+    install: Install, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    install("rw-one", "1.1", "rw_one", GOOD.replace("{fmt}", "one"))
+    monkeypatch.setenv("RULEWRIGHT_PLUGINS", "rw_one==1.0, rw_gone")
+    host = make_plugin_host()
+    assert "one" not in host.registry.items["formats"]
+    errors = {f.name: f.error for f in host.failures}
+    assert "pins version 1.0" in errors["rw_one"]
+    assert "not installed" in errors["rw_gone"]
+
+
+def test_disable_list_switches_a_plugin_off(install: Install, monkeypatch: pytest.MonkeyPatch) -> None:
+    install("rw-one", "1.0", "rw_one", GOOD.replace("{fmt}", "one"))
+    monkeypatch.setenv("RULEWRIGHT_DISABLE_PLUGINS", "rw_one")
+    assert "rw_one" not in _names(make_plugin_host())
+
+
+def test_cli_reports_a_broken_plugin_and_keeps_working(install: Install, invoke) -> None:  # type: ignore[no-untyped-def]
+    install("rw-broken", "0.0.1", "rw_broken", "raise ImportError('half-installed')\n")
+    result = invoke("plugins", "--format", "json")
+    assert result.exit_code == 0
+    failed = json.loads(result.stdout)["failed"]
+    assert failed[0]["distribution"] == "rw-broken" and "half-installed" in failed[0]["error"]
+    assert "rw_broken" in result.stderr and "rw-broken 0.0.1" in result.stderr
+
+
+def test_cli_refuses_to_guess_between_conflicting_plugins(install: Install, invoke) -> None:  # type: ignore[no-untyped-def]
+    install("rw-one", "1.0", "rw_one", GOOD.replace("{fmt}", "same"))
+    install("rw-two", "2.0", "rw_two", GOOD.replace("{fmt}", "same"))
+    result = invoke("plugins")
+    assert result.exit_code == 2
+    assert "rw-one 1.0" in result.stderr and "rw-two 2.0" in result.stderr
+    assert "RULEWRIGHT_PLUGINS" in result.stderr
