@@ -38,6 +38,7 @@ DEFAULT_PLUGINS = (
     "rulewright.plugins.fhir",
     "rulewright.plugins.cds_hooks",
     "rulewright.plugins.adapters",
+    "rulewright.plugins.fhir_questionnaire",
 )
 
 KINDS = ("operators", "scorers", "formats", "input_adapters", "commands")

@@ -28,3 +28,5 @@ class ReadOptions:
     """Line number of the stream's first line (a chunk of a larger file starts later)."""
     max_line_bytes: int = 16 * 1024 * 1024
     """A longer line becomes a `line_too_long` error record; memory stays bounded."""
+    link_ids: Mapping[str, str] | None = None
+    """Input id -> FHIR linkId, overriding the ruleset's `fhir.link_ids` (`--link-map FILE`)."""

@@ -96,6 +96,40 @@ def test_text(report: TestRunReport, *, verbose: bool = False, explain: bool = F
     return lines
 
 
+def coverage_lines(cov: Any, ruleset_file: str) -> list[str]:
+    """`--coverage`: the percentage, each kind covered/total, and every uncovered item's place."""
+    from rulewright.core.coverage import KIND_LABELS
+
+    counted = len(cov.counted())
+    head = f"coverage {cov.ruleset.ref}: {cov.percent:.1f}% of {counted} decision-space item{'s' if counted != 1 else ''}"
+    unreachable = len(cov.unreachable())
+    if cov.reachable is None:
+        head += " (space too large to rule out unreachable items: all counted)"
+    elif unreachable:
+        head += f" ({unreachable} unreachable, not counted)"
+    kinds = ", ".join(f"{KIND_LABELS[k]} {c}/{t}" for k, (c, t) in cov.by_kind().items() if t)
+    lines = [head, f"  {kinds}"]
+    doc = _document(ruleset_file)
+    for item in cov.uncovered():
+        line, col = doc.position(item.path) if doc else (1, 1)
+        example = cov.witnesses.get(item.key)
+        hint = f"; e.g. {json.dumps(example, ensure_ascii=False)}" if example is not None else ""
+        lines.append(f"  {ruleset_file}:{line}:{col}: not covered: {item.text}{hint}")
+    return lines
+
+
+def _document(file: str) -> Any:
+    from pathlib import Path
+
+    from rulewright.core.diagnostics import RulesetError
+    from rulewright.core.yamlload import load_yaml
+
+    try:
+        return load_yaml(Path(file).read_bytes(), file)
+    except (OSError, RulesetError):
+        return None
+
+
 # --- json ---------------------------------------------------------------------------------
 
 

@@ -475,6 +475,11 @@ class RulesetRun:
     ruleset: m.Ruleset | None
     suites: list[SuiteRun] = field(default_factory=list)
     diagnostics: list[Diagnostic] = field(default_factory=list)
+    engine: Engine | None = field(default=None, repr=False)
+
+    def executed_answers(self) -> list[dict[str, Any]]:
+        """The answers of every case that ran (for coverage)."""
+        return [o.case.answers for _, o in self.outcomes() if not o.skipped]
 
     def outcomes(self) -> Iterator[tuple[str, CaseOutcome]]:
         for s in self.suites:
@@ -522,6 +527,7 @@ def run_target(
         run.diagnostics.extend(exc.diagnostics)
         return run
     run.ruleset = engine.ruleset
+    run.engine = engine
     for suite in target.suites:
         problems = check_suite(suite, engine.ruleset)
         run.diagnostics.extend(problems)

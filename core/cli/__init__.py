@@ -19,6 +19,7 @@ COMMANDS = {
     "list": "rulewright.core.cli.listing:list_rulesets",
     "plugins": "rulewright.core.cli.plugins:plugins",
     "schema": "rulewright.core.cli.schema:schema",
+    "export": "rulewright.core.cli.export:export",
     "test": "rulewright.core.cli.test:test",
 }
 

@@ -70,6 +70,13 @@ from rulewright.core.writers import FormatOptions
     help="Exit 3 if any record reaches this urgency (off by default: urgency is data).",
 )
 @click.option(
+    "--link-map",
+    type=click.Path(exists=True, dir_okay=False),
+    default=None,
+    help="YAML/JSON mapping of input id -> FHIR linkId for --input-format fhir-qr "
+    "(overrides the ruleset's fhir.link_ids).",
+)
+@click.option(
     "-j",
     "--jobs",
     type=click.IntRange(min=0),
@@ -103,6 +110,7 @@ def evaluate(
     on_error: str,
     output: str | None,
     fail_on: str | None,
+    link_map: str | None,
     jobs: int,
     progress: bool | None,
     max_line_bytes: int,
@@ -139,7 +147,11 @@ def evaluate(
     formats = host.registry.items["formats"]
     if fmt not in formats:
         fail(f"unknown output format {fmt!r}; available: {', '.join(sorted(formats))}")
-    read_options = ReadOptions(id_field=id_field, max_line_bytes=max_line_bytes)
+    read_options = ReadOptions(
+        id_field=id_field,
+        max_line_bytes=max_line_bytes,
+        link_ids=_link_map(link_map, model) if link_map else None,
+    )
     color = fmt == "text" and output is None and stdout_is_terminal() and "NO_COLOR" not in os.environ
     options = FormatOptions(explain=explain, color=color, ruleset=model)
     owner = host.registry.owners["formats"][fmt]
@@ -157,7 +169,16 @@ def evaluate(
         with _Sink(output) as stream, Progress(source is not None and wanted(progress), "evaluating") as bar:
             writer = formats[fmt](stream, options)
             if source is not None and jobs > 1:
-                job = Job(ruleset, id_field, explain, fmt, source.format, stop, read_options.max_line_bytes)
+                job = Job(
+                    ruleset,
+                    id_field,
+                    explain,
+                    fmt,
+                    source.format,
+                    stop,
+                    read_options.max_line_bytes,
+                    read_options.link_ids,
+                )
                 worker = parallel.Worker(job, engine, host)
                 work = parallel.payloads(source.adapter, source.stream, model, read_options)
                 done = parallel.run(job, worker, work, stream, writer, tally, jobs, bar.update)
@@ -192,6 +213,27 @@ def _flushed(results: Iterator[Result], stream: _Sink) -> Iterator[Result]:
     for result in results:
         yield result
         stream.flush()
+
+
+def _link_map(path: str, model: Ruleset) -> dict[str, str]:
+    """Read a `--link-map` side file: a mapping of declared input ids to linkId strings."""
+    from rulewright.core.diagnostics import RulesetError
+    from rulewright.core.yamlload import load_yaml
+
+    try:
+        with open(path, "rb") as f:
+            data = load_yaml(f.read(), path).data
+    except (OSError, RulesetError) as exc:
+        fail(f"cannot read --link-map {path}: {exc}")
+    if not isinstance(data, dict) or not all(isinstance(v, str) and v for v in data.values()):
+        fail(f"--link-map {path}: expected a mapping of input id to linkId (text)")
+    unknown = sorted(k for k in data if model.input(k) is None)
+    if unknown:
+        fail(f"--link-map {path}: {', '.join(map(repr, unknown))} not an input of {model.ref}")
+    links = {decl.id: data.get(decl.id, model.fhir.link_id(decl.id)) for decl in model.inputs}
+    if len(set(links.values())) != len(links):
+        fail(f"--link-map {path}: two inputs map to the same linkId")
+    return {str(k): v for k, v in data.items()}
 
 
 def _answers_record(model: Ruleset, answers: tuple[str, ...]) -> InputRecord:

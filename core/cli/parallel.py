@@ -15,7 +15,7 @@ import io
 import multiprocessing
 import sys
 from collections import deque
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass, field
 from itertools import islice
 from typing import Any, BinaryIO
@@ -44,6 +44,7 @@ class Job:
     input_format: str
     stop_on_error: bool
     max_line_bytes: int = ReadOptions.max_line_bytes
+    link_ids: Mapping[str, str] | None = None
 
 
 @dataclass
@@ -75,7 +76,9 @@ class Worker:
 
     def run(self, payload: tuple[str, Any]) -> ChunkOutput:
         kind, data = payload
-        options = ReadOptions(id_field=self.job.id_field, max_line_bytes=self.job.max_line_bytes)
+        options = ReadOptions(
+            id_field=self.job.id_field, max_line_bytes=self.job.max_line_bytes, link_ids=self.job.link_ids
+        )
         records = self.adapter.read_chunk(data, self.engine.ruleset, options) if kind == "split" else data
         results = self.engine.evaluate_batch(records, explain=self.job.explain)
         tally = Tally()

@@ -3,6 +3,9 @@
 from __future__ import annotations
 
 import json
+import os
+from pathlib import Path
+from typing import Any
 
 import click
 
@@ -22,6 +25,26 @@ from rulewright.core.cli.options import explain_option, format_option
 @click.option("-v", "--verbose", is_flag=True, help="List every case, not only failures.")
 @explain_option
 @click.option("--fail-on-empty", is_flag=True, help="Exit 1 when no case ran (e.g. -k matched nothing).")
+@click.option(
+    "--coverage",
+    "show_coverage",
+    is_flag=True,
+    help="Print decision-space coverage: outcomes, red flags, score items, bands, hit-policy branches, threshold boundaries.",
+)
+@click.option(
+    "--min-coverage",
+    type=click.FloatRange(0, 100),
+    default=None,
+    metavar="N",
+    help="Exit 1 when any ruleset's decision-space coverage is below N percent.",
+)
+@click.option(
+    "--suggest",
+    type=click.Path(dir_okay=False, writable=True),
+    default=None,
+    metavar="FILE",
+    help="Write a suite skeleton with one todo case per uncovered item to FILE (one ruleset only; never overwrites).",
+)
 @format_option(["text", "json"], default="text")
 @click.pass_obj
 def test(
@@ -31,6 +54,9 @@ def test(
     verbose: bool,
     explain: bool,
     fail_on_empty: bool,
+    show_coverage: bool,
+    min_coverage: float | None,
+    suggest: str | None,
     fmt: str,
 ) -> None:
     """Run test suites: each case's answers through the ruleset, compared with its expectations.
@@ -43,7 +69,7 @@ def test(
     Exit 0 when every case passes, 1 on a failing case or an invalid ruleset or suite, 2 on a
     usage error.
     """
-    from rulewright.core.reports import TestRunReport, test_json, test_text
+    from rulewright.core.reports import TestRunReport, coverage_lines, test_json, test_text
     from rulewright.core.suites import engine_factory, plan, run_target
 
     try:
@@ -56,6 +82,18 @@ def test(
         for t in found.targets
     ]
     report = TestRunReport(runs, found.diagnostics)
+    tested = [r for r in runs if r.engine is not None]
+    if suggest is not None:
+        if len(tested) != 1:
+            fail(f"--suggest needs exactly one ruleset to test, not {len(tested)}")
+        if Path(suggest).exists():
+            fail(f"--suggest will not overwrite {suggest}")
+    if show_coverage or min_coverage is not None or suggest is not None:
+        from rulewright.core.coverage import measure
+
+        report.coverage = [
+            measure(r.engine, r.executed_answers()) if r.engine is not None else None for r in runs
+        ]
     for d in report.all_diagnostics():
         click.echo(d.text(), err=True)
     counts = report.counts()
@@ -64,10 +102,47 @@ def test(
     else:
         for line in test_text(report, verbose=verbose, explain=explain):
             click.echo(line)
+        if show_coverage:
+            for run, cov in zip(runs, report.coverage, strict=True):
+                if cov is not None:
+                    for line in coverage_lines(cov, run.file):
+                        click.echo(line)
         click.echo(report.summary())
+    if suggest is not None:
+        _write_suggestion(report.coverage[runs.index(tested[0])], tested[0].file, suggest)
+    failed = bool(counts["failed"] or report.errors())
+    if min_coverage is not None:
+        for cov in report.coverage:
+            if cov is not None and cov.percent < min_coverage:
+                click.echo(
+                    f"rules: coverage of {cov.ruleset.ref} is {cov.percent:.1f}%, below --min-coverage {min_coverage:g}",
+                    err=True,
+                )
+                failed = True
     ran = counts["passed"] + counts["failed"]
-    if counts["failed"] or report.errors():
+    if failed:
         raise click.exceptions.Exit(exitcodes.FINDINGS)
     if fail_on_empty and ran == 0:
         click.echo("rules: error: no test case ran (--fail-on-empty)", err=True)
         raise click.exceptions.Exit(exitcodes.FINDINGS)
+
+
+def _write_suggestion(cov: Any, ruleset_file: str, target: str) -> None:
+    from rulewright.core.coverage import suggestion
+
+    schema = _schema_ref(Path(target).resolve().parent)
+    Path(target).write_text(suggestion(cov, schema), encoding="utf-8")
+    left = sum(1 for i in cov.uncovered() if i.key in cov.witnesses)
+    click.echo(
+        f"rules: wrote {left} suggested case{'s' if left != 1 else ''} for {cov.ruleset.ref} to {target}",
+        err=True,
+    )
+
+
+def _schema_ref(folder: Path) -> str | None:
+    """The test-suite schema as a path relative to `folder`, when a `schemas/` folder is above it."""
+    for parent in (folder, *folder.parents):
+        candidate = parent / "schemas" / "test-suite.schema.json"
+        if candidate.is_file():
+            return os.path.relpath(candidate, folder)
+    return None
