@@ -19,15 +19,17 @@ from typing import Any
 from rulewright.core import model as m
 from rulewright.core.compiler import Compiler, Operator
 from rulewright.core.diagnostics import Diagnostic
-from rulewright.core.refs import fact_deps, iter_refs, score_order, score_refs
+from rulewright.core.refs import fact_deps, score_order, score_refs
 from rulewright.core.yamlload import Document
 
 MAX_CASES = 200_000
 
 
-def _thresholds(ruleset: m.Ruleset, name: str) -> set[float]:
+def thresholds(ruleset: m.Ruleset, name: str) -> set[float]:
+    """Every number a condition compares input `name` with."""
     found: set[float] = set()
     nodes: list[Any] = [o.when for o in ruleset.outcomes] + [f.when for f in ruleset.red_flags]
+    nodes += [e.when for e in ruleset.escalations] + [i.when for i in ruleset.invariants]
     for s in ruleset.scores:
         nodes += [i.when for i in s.items]
     for node in nodes:
@@ -64,14 +66,14 @@ def domain(ruleset: m.Ruleset, decl: m.Input) -> list[Any] | None:
         ]
     lo = -math.inf if decl.minimum is None else decl.minimum
     hi = math.inf if decl.maximum is None else decl.maximum
-    if _read_as_number(ruleset, decl.id):
+    if read_as_number(ruleset, decl.id):
         # Arithmetic over the answer: only exhaustive integer ranges are exact.
         if decl.type == "integer" and math.isfinite(lo) and math.isfinite(hi) and hi - lo <= 100:
             return list(range(int(lo), int(hi) + 1))
         return None
     step = 1 if decl.type == "integer" else 1e-6
     points = {lo, hi} - {-math.inf, math.inf}
-    for t in _thresholds(ruleset, decl.id):
+    for t in thresholds(ruleset, decl.id):
         points.update((t - step, t, t + step))
     if not points:
         points = {0}
@@ -79,14 +81,23 @@ def domain(ruleset: m.Ruleset, decl: m.Input) -> list[Any] | None:
     return [int(v) if decl.type == "integer" else v for v in values]
 
 
-def _read_as_number(ruleset: m.Ruleset, name: str) -> bool:
+def read_as_number(ruleset: m.Ruleset, name: str) -> bool:
+    """True if a score does arithmetic with the answer to `name` (not just counts it as answered)."""
     return any(
-        kind == "fact" and fname == name and not isinstance(node, m.CountAnswered)
+        _reads_value(node, name)
         for s in ruleset.scores
         for node in [*(i.value for i in s.items if i.value is not None), s.compute]
-        if node is not None
-        for kind, fname, _ in iter_refs(node)
     )
+
+
+def _reads_value(node: m.Expr | None, name: str) -> bool:
+    if isinstance(node, m.Ref):
+        return node.kind == "fact" and node.name == name
+    if isinstance(node, m.Arith):
+        return any(_reads_value(a, name) for a in node.args)
+    if isinstance(node, m.Round):
+        return _reads_value(node.arg, name)
+    return False
 
 
 def cases(ruleset: m.Ruleset, names: Iterable[str]) -> Iterator[dict[str, Any]] | None:

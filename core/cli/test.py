@@ -45,7 +45,11 @@ from rulewright.core.cli.options import explain_option, format_option
     metavar="FILE",
     help="Write a suite skeleton with one todo case per uncovered item to FILE (one ruleset only; never overwrites).",
 )
-@format_option(["text", "json"], default="text")
+@format_option(
+    ["text", "json", "junit", "github"],
+    default="text",
+    help="text, json, junit (JUnit XML for CI test reports) or github (workflow annotations).",
+)
 @click.pass_obj
 def test(
     app: App,
@@ -69,7 +73,14 @@ def test(
     Exit 0 when every case passes, 1 on a failing case or an invalid ruleset or suite, 2 on a
     usage error.
     """
-    from rulewright.core.reports import TestRunReport, coverage_lines, test_json, test_text
+    from rulewright.core.reports import (
+        TestRunReport,
+        coverage_lines,
+        test_github,
+        test_json,
+        test_junit,
+        test_text,
+    )
     from rulewright.core.suites import engine_factory, plan, run_target
 
     try:
@@ -99,6 +110,12 @@ def test(
     counts = report.counts()
     if fmt == "json":
         click.echo(json.dumps(test_json(report), indent=2, ensure_ascii=False))
+    elif fmt == "junit":
+        click.echo(test_junit(report), nl=False)
+    elif fmt == "github":
+        for line in test_github(report):
+            click.echo(line)
+        click.echo(report.summary(), err=True)
     else:
         for line in test_text(report, verbose=verbose, explain=explain):
             click.echo(line)

@@ -14,8 +14,6 @@ from rulewright.core.cli.options import format_option
 from rulewright.core.diagnostics import Diagnostic, RulesetError
 from rulewright.core.model import Ruleset
 
-REPORT_FORMAT = 1
-
 
 def ruleset_paths(paths: tuple[str, ...]) -> list[str]:
     """Expand folders to the ruleset files in them (test suites under `tests/` are skipped)."""
@@ -36,7 +34,7 @@ def ruleset_paths(paths: tuple[str, ...]) -> list[str]:
 
 
 def check_one(app: App, ref: str) -> tuple[Ruleset | None, list[Diagnostic]]:
-    from rulewright.core.analysis.space import analyse
+    from rulewright.core.analysis.static import analyse
     from rulewright.core.loader import check_document, load_document
 
     try:
@@ -81,16 +79,29 @@ def check_one(app: App, ref: str) -> tuple[Ruleset | None, list[Diagnostic]]:
 
 @click.command("validate")
 @click.argument("paths", nargs=-1, metavar="[PATH|RULESET]...")
-@format_option(["text", "json"], default="text")
+@format_option(
+    ["text", "json", "junit", "sarif", "github"],
+    default="text",
+    help="text (file:line:col: CODE message), json, junit (JUnit XML), sarif (SARIF 2.1.0) or github (workflow annotations).",
+)
 @click.option("--strict", is_flag=True, help="Treat warnings as errors.")
 @click.pass_obj
 def validate(app: App, paths: tuple[str, ...], fmt: str, strict: bool) -> None:
     """Check rulesets: schema, names and types, and every combination of answers.
 
-    Each problem prints as `file:line:col: CODE message`. With no PATH, checks every bundled
-    ruleset. Exit 0 when valid, 1 when any error (or, with --strict, warning) is found.
+    Each problem prints as `file:line:col: CODE message` (or as JSON, JUnit XML, SARIF 2.1.0 or
+    GitHub annotations with --format). With no PATH, checks every bundled ruleset. Exit 0 when
+    valid, 1 when any error (or, with --strict, warning) is found.
     """
-    results = []
+    from rulewright.core.reports import (
+        ValidateResult,
+        diagnostics_github,
+        validate_json,
+        validate_junit,
+        validate_sarif,
+    )
+
+    results: list[ValidateResult] = []
     failed = False
     for ref in ruleset_paths(paths):
         ruleset, found = check_one(app, ref)
@@ -98,22 +109,14 @@ def validate(app: App, paths: tuple[str, ...], fmt: str, strict: bool) -> None:
         failed = failed or bool(bad) or ruleset is None
         results.append((ref, ruleset, found))
     if fmt == "json":
-        doc = {
-            "format": REPORT_FORMAT,
-            "valid": not failed,
-            "files": [
-                {
-                    "file": ref,
-                    "valid": rs is not None and not any(d.severity == "error" for d in found),
-                    "ruleset": {"id": rs.id, "version": rs.version, "fingerprint": rs.fingerprint}
-                    if rs
-                    else None,
-                    "diagnostics": [d.to_dict() for d in found],
-                }
-                for ref, rs, found in results
-            ],
-        }
-        click.echo(json.dumps(doc, indent=2, ensure_ascii=False))
+        click.echo(json.dumps(validate_json(results, valid=not failed), indent=2, ensure_ascii=False))
+    elif fmt == "sarif":
+        click.echo(json.dumps(validate_sarif(results), indent=2, ensure_ascii=False))
+    elif fmt == "junit":
+        click.echo(validate_junit(results, strict=strict), nl=False)
+    elif fmt == "github":
+        for line in diagnostics_github([d for _, _, found in results for d in found]):
+            click.echo(line)
     else:
         for _, _, found in results:
             for d in found:

@@ -1,0 +1,168 @@
+"""Regions of the input space: cubes of answer classes, grown from one solver model.
+
+A `Cube` maps some inputs to the answer classes they may take; inputs it does not name are
+free. From one case where a property holds, `Prover.grow` finds a cube around it on which the
+property holds *everywhere*: it drops every input the property does not depend on (an unsat
+core, then one check per input) and widens each remaining input to every class that keeps the
+property. The result reads as a short conjunction and counts exactly (a product of sizes).
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Hashable, Iterable, Mapping
+from typing import Any
+
+import z3  # type: ignore[import-untyped]
+
+from rulewright.core.analysis.partition import Space
+from rulewright.core.analysis.symbolic import class_vars, domain_constraints
+
+Cube = dict[str, frozenset[int]]
+
+
+class Prover:
+    """One incremental solver over a space, for `find`, `proves` and `grow`."""
+
+    def __init__(self, space: Space, vars: Mapping[str, Any] | None = None) -> None:
+        self.space = space
+        self.vars = dict(vars) if vars is not None else class_vars(space)
+        self.solver = z3.Solver()
+        self.solver.add(*domain_constraints(space, self.vars))
+        self.sel: dict[tuple[str, int], Any] = {}
+        for axis in space.axes:
+            for k in range(len(axis.classes)):
+                b = z3.Bool(f"is_{axis.name}_{k}")
+                self.sel[axis.name, k] = b
+                self.solver.add(b == (self.vars[axis.name] == k))
+        self._guards: dict[Hashable, Any] = {}
+
+    def _guard(self, key: Hashable, prop: Any, negate: bool) -> Any:
+        full = (key, negate)
+        if full not in self._guards:
+            g = z3.Bool(f"guard_{len(self._guards)}")
+            self.solver.add(z3.Implies(g, z3.Not(prop) if negate else prop))
+            self._guards[full] = g
+        return self._guards[full]
+
+    def _excluding(self, cube: Cube) -> list[Any]:
+        lits = []
+        for name, allowed in cube.items():
+            n = len(self.space.by_name[name].classes)
+            if len(allowed) == 1:
+                lits.append(self.sel[name, next(iter(allowed))])
+            else:
+                lits += [z3.Not(self.sel[name, k]) for k in range(n) if k not in allowed]
+        return lits
+
+    def find(self, key: Hashable, prop: Any, within: Cube | None = None) -> dict[str, int] | None:
+        """A case (class index per input) where `prop` holds, or None if there is none."""
+        g = self._guard(key, prop, negate=False)
+        if self.solver.check(g, *self._excluding(within or {})) != z3.sat:
+            return None
+        model = self.solver.model()
+        return {
+            a.name: model.eval(self.vars[a.name], model_completion=True).as_long() for a in self.space.axes
+        }
+
+    def holds_on(self, key: Hashable, prop: Any, cube: Cube) -> bool:
+        """True when `prop` holds for every case in `cube`."""
+        return bool(
+            self.solver.check(self._guard(key, prop, negate=True), *self._excluding(cube)) == z3.unsat
+        )
+
+    def grow(self, key: Hashable, prop: Any, point: Mapping[str, int]) -> Cube:
+        """The largest cube found around `point` on which `prop` holds everywhere."""
+        g = self._guard(key, prop, negate=True)
+        lits = {self.sel[name, k]: name for name, k in point.items()}
+        if self.solver.check(g, *lits) != z3.unsat:
+            return {
+                name: frozenset({k}) for name, k in point.items()
+            }  # cannot happen for class-uniform props
+        needed = [lits[c] for c in self.solver.unsat_core() if c in lits]
+        cube: Cube = {name: frozenset({point[name]}) for name in needed}
+        for name in sorted(needed):
+            trial = {n: s for n, s in cube.items() if n != name}
+            if self.holds_on(key, prop, trial):
+                cube = trial
+        for name in sorted(cube):
+            for k in range(len(self.space.by_name[name].classes)):
+                if k not in cube[name]:
+                    trial = {**cube, name: cube[name] | {k}}
+                    if self.holds_on(key, prop, trial):
+                        cube = trial
+            if len(cube[name]) == len(self.space.by_name[name].classes):
+                del cube[name]
+        return cube
+
+    def exclude(self, key: Hashable, prop: Any, cube: Cube) -> None:
+        """Leave `cube` out of later `find(key, ...)` calls (and only those)."""
+        self.solver.add(z3.Implies(self._guard(key, prop, negate=False), z3.Not(in_cube(self.vars, cube))))
+
+
+def in_cube(vars: Mapping[str, Any], cube: Cube) -> Any:
+    return z3.And([z3.Or([vars[name] == k for k in sorted(allowed)]) for name, allowed in cube.items()])
+
+
+def size(space: Space, cube: Cube) -> int:
+    return math.prod(len(cube[a.name]) if a.name in cube else len(a.classes) for a in space.axes)
+
+
+def subtract(space: Space, cube: Cube, other: Cube) -> list[Cube]:
+    """`cube` minus `other`, as disjoint cubes."""
+    full = {a.name: frozenset(range(len(a.classes))) for a in space.axes}
+    names = set(cube) | set(other)
+    if any(not (cube.get(n, full[n]) & other.get(n, full[n])) for n in names):
+        return [cube]
+    out: list[Cube] = []
+    rest = dict(cube)
+    for name in sorted(other):
+        mine = rest.get(name, full[name])
+        outside = mine - other[name]
+        if outside:
+            out.append({**rest, name: outside})
+        rest[name] = mine & other[name]
+    return out
+
+
+def new_size(space: Space, cube: Cube, earlier: Iterable[Cube]) -> int:
+    """How many combinations of `cube` no earlier cube already covers."""
+    pieces = [cube]
+    for e in earlier:
+        pieces = [p for piece in pieces for p in subtract(space, piece, e)]
+    return sum(size(space, p) for p in pieces)
+
+
+def example(space: Space, cube: Cube) -> dict[str, int]:
+    """One case in the cube: its first answered class per named input; free inputs missing."""
+    out = {}
+    for name, allowed in cube.items():
+        answered = sorted(k for k in allowed if k)
+        if answered:
+            out[name] = answered[0]
+    return out
+
+
+def answers(space: Space, case: Mapping[str, int]) -> dict[str, Any]:
+    """A case as an answers object (missing answers left out)."""
+    return {name: space.by_name[name].classes[k].json for name, k in case.items() if k}
+
+
+def describe(space: Space, cube: Cube) -> str:
+    """`a=x ∧ b∈{y,z}`: the conditions that define a cube (`true` for the whole space)."""
+    parts = []
+    for axis in space.axes:
+        allowed = cube.get(axis.name)
+        if allowed is None:
+            continue
+        labels = [axis.classes[k].label for k in sorted(allowed)]
+        others = [axis.classes[k].label for k in range(len(axis.classes)) if k not in allowed]
+        if len(labels) == 1:
+            parts.append(f"{axis.name}={labels[0]}")
+        elif others == ["(missing)"]:
+            parts.append(f"{axis.name} answered")
+        elif len(others) < len(labels):
+            parts.append(f"{axis.name}∉{{{','.join(others)}}}")
+        else:
+            parts.append(f"{axis.name}∈{{{','.join(labels)}}}")
+    return " ∧ ".join(parts) or "every case"
