@@ -28,6 +28,8 @@ def recover(writer: Any, result: Result, fmt: str, owner: str, exc: Exception) -
     )
     try:
         writer.write(result)
+    except OSError:
+        raise
     except Exception:
         raise WriterFailed(
             f"output format {fmt!r} from plugin {owner!r} failed twice at line {result.line}; "
@@ -90,6 +92,8 @@ def write_all(
     for result in results:
         try:
             write(result)
+        except OSError:
+            raise  # the output itself failed (closed pipe, full disk): not the format's fault
         except Exception as exc:  # a failing format plugin must not lose the record or its red flags
             recover(writer, result, fmt, owner, exc)
         add(result)
