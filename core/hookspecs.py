@@ -54,8 +54,8 @@ def rulewright_register_formats(register: Register) -> None:
     `rulewright.core.FormatOptions`; the writer has `write(result)` (a `Result`) and `close()`.
     A factory with `concatenable = True` promises that the outputs of separate writers over
     consecutive runs of results, joined, equal one writer's output (no header, no separators):
-    `--jobs` workers then render their chunks themselves.
-    The CLI selects it with `rules evaluate --format NAME`.
+    `--jobs` workers then render their chunks themselves. The CLI selects a format with
+    `rules evaluate --format NAME`.
     """
 
 
