@@ -139,3 +139,16 @@ def run(source: BinaryIO, sink: BinaryIO, ruleset: dict[str, str], engine: dict[
         write(dumps(record, option=newline))
         count += 1
     return count
+
+
+def main(argv: list[str]) -> None:
+    """`python -m benchmarks.floor IN OUT RULESET_JSON ENGINE_JSON` (the last two as run.py gives them)."""
+    source, target, ruleset, engine = argv
+    with open(source, "rb") as src, open(target, "wb") as out:
+        run(src, out, orjson.loads(ruleset), orjson.loads(engine))
+
+
+if __name__ == "__main__":
+    import sys
+
+    main(sys.argv[1:])
