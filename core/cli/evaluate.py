@@ -155,46 +155,51 @@ def evaluate(
     color = fmt == "text" and output is None and stdout_is_terminal() and "NO_COLOR" not in os.environ
     options = FormatOptions(explain=explain, color=color, ruleset=model)
     owner = host.registry.owners["formats"][fmt]
+    who = f"output format {fmt!r} from plugin {owner!r}"
     tally = Tally()
-    if answers:
-        source = None
-        records: Iterator[InputRecord] = iter([_answers_record(model, answers)])
-    else:
-        assert input_path is not None
-        source = _open(app, input_path, input_format)
-        records = _records(source, model, read_options)
+    source: _Source | None = None
     stop = on_error == "fail"
     jobs = jobs or os.cpu_count() or 1
     try:
-        with _Sink(output) as stream, Progress(source is not None and wanted(progress), "evaluating") as bar:
-            writer = formats[fmt](stream, options)
-            if source is not None and jobs > 1:
-                job = Job(
-                    ruleset,
-                    id_field,
-                    explain,
-                    fmt,
-                    source.format,
-                    stop,
-                    read_options.max_line_bytes,
-                    read_options.link_ids,
-                )
-                worker = parallel.Worker(job, engine, host)
-                work = parallel.payloads(source.adapter, source.stream, model, read_options)
-                done = parallel.run(job, worker, work, stream, writer, tally, jobs, bar.update)
+        with _Sink(output) as stream:
+            writer = _plugin_call(formats[fmt], who, stream, options)
+            # Opened only once the writer exists, so a writer that fails to start leaves no file open.
+            if answers:
+                records: Iterator[InputRecord] = iter([_answers_record(model, answers)])
             else:
-                results = bar.counted(engine.evaluate_batch(records, explain=explain))
-                if input_path == "-":
-                    results = _flushed(results, stream)
-                done = write_all(results, writer, fmt, owner, tally, stop_on_error=stop)
-                tally.blank_lines += read_options.blank_lines
+                assert input_path is not None
+                source = _open(app, input_path, input_format)
+                records = _records(app, source, model, read_options)
+            with Progress(source is not None and wanted(progress), "evaluating") as bar:
+                if source is not None and jobs > 1:
+                    done = _run_parallel(
+                        ruleset,
+                        engine,
+                        host,
+                        source,
+                        read_options,
+                        writer,
+                        stream,
+                        tally,
+                        jobs,
+                        bar,
+                        explain=explain,
+                        fmt=fmt,
+                        stop=stop,
+                    )
+                else:
+                    results = bar.counted(engine.evaluate_batch(records, explain=explain))
+                    if input_path == "-":
+                        results = _flushed(results, stream)
+                    done = write_all(results, writer, fmt, owner, tally, stop_on_error=stop)
+                    tally.blank_lines += read_options.blank_lines
             if not done:
                 stream.abandon()
                 fail(
                     f"line {tally.first_error}: {tally.first_error_message} (--on-error fail)",
                     exitcodes.FINDINGS,
                 )
-            writer.close()
+            _plugin_call(writer.close, who)
     except WriterFailed as exc:
         fail(str(exc))
     finally:
@@ -279,11 +284,61 @@ def _open(app: App, path: str, input_format: str) -> _Source:
             fail(f"cannot read {path}: {exc.strerror}")
     if name == "auto":
         name = _detect(adapters, path, stream)
+    if name not in adapters:
+        fail(f"unknown input format {name!r}; available: {', '.join(sorted(adapters))}")
     return _Source(stream, name, adapters[name])
 
 
-def _records(source: _Source, model: Ruleset, options: ReadOptions) -> Iterator[InputRecord]:
-    return iter(source.adapter.read(source.stream, model, options))
+def _records(app: App, source: _Source, model: Ruleset, options: ReadOptions) -> Iterator[InputRecord]:
+    owner = app.host.registry.owners["input_adapters"][source.format]
+    count = 0
+    try:
+        for item in source.adapter.read(source.stream, model, options):
+            count += 1
+            yield item
+    except Exception as exc:
+        # The rest of the input cannot be read: stop loudly (an `--output` file is not written).
+        fail(
+            f"input format {source.format!r} from plugin {owner!r} failed after {count} record(s): "
+            f"{type(exc).__name__}: {exc}; stopping, the rest of the input was not read"
+        )
+
+
+def _run_parallel(
+    ruleset: str,
+    engine: Any,
+    host: Any,
+    source: _Source,
+    read_options: ReadOptions,
+    writer: Any,
+    stream: _Sink,
+    tally: Tally,
+    jobs: int,
+    bar: Progress,
+    *,
+    explain: bool,
+    fmt: str,
+    stop: bool,
+) -> bool:
+    job = Job(
+        ruleset,
+        read_options.id_field,
+        explain,
+        fmt,
+        source.format,
+        stop,
+        read_options.max_line_bytes,
+        read_options.link_ids,
+    )
+    worker = parallel.Worker(job, engine, host)
+    work = parallel.payloads(source.adapter, source.stream, engine.ruleset, read_options)
+    try:
+        return parallel.run(job, worker, work, stream, writer, tally, jobs, bar.update)
+    except (OSError, WriterFailed, click.exceptions.Exit):
+        raise
+    except Exception as exc:
+        # An input adapter or format failed in a worker or while splitting the input.
+        fail(f"--jobs {jobs}: {type(exc).__name__}: {exc}; stopping, the rest of the input was not evaluated")
 
 
 def _detect(adapters: dict[str, Any], path: str, stream: BinaryIO) -> str:
@@ -295,6 +350,14 @@ def _detect(adapters: dict[str, Any], path: str, stream: BinaryIO) -> str:
     peek = getattr(stream, "peek", None)
     head = peek(64).lstrip()[:1] if peek else b""
     return "json" if head == b"[" else "jsonl"
+
+
+def _plugin_call(fn: Any, who: str, *args: Any) -> Any:
+    """Call a format plugin outside the per-record path; if it fails, stop loudly naming it."""
+    try:
+        return fn(*args)
+    except Exception as exc:
+        fail(f"{who} failed: {type(exc).__name__}: {exc}; stopping")
 
 
 class _Sink:
