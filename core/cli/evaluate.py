@@ -77,6 +77,11 @@ from rulewright.core.writers import FormatOptions
     "(overrides the ruleset's fhir.link_ids).",
 )
 @click.option(
+    "--record-input",
+    is_flag=True,
+    help="Copy each input record into its result (`input.record`), so `rules replay` can reproduce it.",
+)
+@click.option(
     "-j",
     "--jobs",
     type=click.IntRange(min=0),
@@ -111,6 +116,7 @@ def evaluate(
     output: str | None,
     fail_on: str | None,
     link_map: str | None,
+    record_input: bool,
     jobs: int,
     progress: bool | None,
     max_line_bytes: int,
@@ -140,7 +146,7 @@ def evaluate(
     model = app.load(ruleset)
     host = app.host
     try:
-        engine = Engine(model, host=host, id_field=id_field)
+        engine = Engine(model, host=host, id_field=id_field, record_input=record_input)
     except EngineError as exc:
         fail(str(exc))
     fmt = fmt or ("text" if output is None and stdout_is_terminal() else "jsonl")
@@ -329,6 +335,7 @@ def _run_parallel(
         stop,
         read_options.max_line_bytes,
         read_options.link_ids,
+        engine.record_input,
     )
     worker = parallel.Worker(job, engine, host)
     work = parallel.payloads(source.adapter, source.stream, engine.ruleset, read_options)
