@@ -12,6 +12,8 @@ from click.testing import CliRunner
 from rulewright.core import Engine, PluginHost, load_ruleset, make_plugin_host
 from rulewright.core.cli import cli
 
+pytest_plugins = ["pytester"]  # tests that run pytest itself (the plugin tutorial's snippet)
+
 ROOT = Path(__file__).resolve().parents[1]
 
 MINIMAL = """\
