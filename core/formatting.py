@@ -39,6 +39,7 @@ _RULESET: dict[Path, tuple[str, ...]] = {
         "default",
         "escalations",
         "invariants",
+        "fhir",
     ),
     ("provenance",): ("authors", "reviewers", "approved", "references", "changes"),
     ("provenance", "references", "*"): ("id", "citation", "doi", "url", "note"),
@@ -55,12 +56,41 @@ _RULESET: dict[Path, tuple[str, ...]] = {
         "unit",
         "missing",
     ),
-    ("scores", "*"): ("id", "label", "description", "missing", "items", "compute", "bands"),
+    ("scores", "*"): (
+        "id",
+        "label",
+        "description",
+        "missing",
+        "references",
+        "rationale",
+        "items",
+        "compute",
+        "bands",
+    ),
     ("scores", "*", "items", "*"): ("id", "label", "when", "weight", "value"),
     ("scores", "*", "bands", "*"): ("id", "label", "minimum", "maximum"),
-    ("red_flags", "*"): ("id", "level", "when", "message", "action", "references"),
-    ("outcomes", "*"): ("id", "label", "when", "confidence", "confidence_when", "urgency", "recommendations"),
-    ("default",): ("id", "label", "confidence", "confidence_when", "urgency", "recommendations"),
+    ("red_flags", "*"): ("id", "level", "when", "message", "action", "references", "rationale"),
+    ("outcomes", "*"): (
+        "id",
+        "label",
+        "when",
+        "confidence",
+        "confidence_when",
+        "urgency",
+        "references",
+        "rationale",
+        "recommendations",
+    ),
+    ("default",): (
+        "id",
+        "label",
+        "confidence",
+        "confidence_when",
+        "urgency",
+        "references",
+        "rationale",
+        "recommendations",
+    ),
     ("escalations", "*"): ("id", "level", "when", "message", "action"),
     ("invariants", "*"): ("id", "description", "when", "expect"),
 }
@@ -70,6 +100,7 @@ _SUITE: dict[Path, tuple[str, ...]] = {
     ("cases", "*", "expect"): (
         "status",
         "outcome",
+        "confidence",
         "urgency",
         "red_flags",
         "no_red_flags",
@@ -86,10 +117,14 @@ _LEADING = ("fact", "score", "answered", "at_least", "op", "round", "digits")
 
 
 def _order(keys: list[str], canonical: tuple[str, ...]) -> list[str]:
-    """Canonical keys first in canonical order, then unknown keys in their original order."""
+    """Known keys in canonical order, in the places known keys held; other keys stay where they are.
+
+    Keeping unknown keys (a plugin's block, a key newer than this table) in place means the
+    formatter never moves what it does not understand.
+    """
     rank = {k: i for i, k in enumerate(canonical)}
-    known = sorted((k for k in keys if k in rank), key=rank.__getitem__)
-    return known + [k for k in keys if k not in rank]
+    known = iter(sorted((k for k in keys if k in rank), key=rank.__getitem__))
+    return [next(known) if k in rank else k for k in keys]
 
 
 def _reorder(node: Any, path: Path, table: dict[Path, tuple[str, ...]]) -> None:
@@ -98,7 +133,10 @@ def _reorder(node: Any, path: Path, table: dict[Path, tuple[str, ...]]) -> None:
     if isinstance(node, CommentedMap):
         keys = [str(k) for k in node]
         canonical = table.get(path)
-        wanted = _order(keys, canonical) if canonical is not None else _order(keys, _LEADING)
+        if canonical is not None:
+            wanted = _order(keys, canonical)
+        else:  # a condition or expression: its subject first, the rest as written
+            wanted = [k for k in _LEADING if k in keys] + [k for k in keys if k not in _LEADING]
         if wanted != keys:
             for key in wanted:
                 node.move_to_end(key)
@@ -116,6 +154,7 @@ def _yaml() -> Any:
     yaml.preserve_quotes = True
     yaml.width = 4096  # never re-wrap an author's lines
     yaml.indent(mapping=2, sequence=4, offset=2)
+    yaml.brace_single_entry_mapping_in_flow_sequence = True  # keep `[{answered: x}]` as written
     # Write null as `null`, as authors do, not as an empty value.
     yaml.representer.add_representer(
         type(None), lambda rep, _: rep.represent_scalar("tag:yaml.org,2002:null", "null")

@@ -146,3 +146,27 @@ def test_cli_reports_unreadable_files(invoke: Invoke, tmp_path: Path) -> None:
 def test_bundled_files_are_formatted(invoke: Invoke) -> None:
     result = invoke("fmt", "--check", str(ROOT / "rulesets"))
     assert result.exit_code == 0, "run `rules fmt rulesets/` and commit the result:\n" + result.stdout
+
+
+def test_unknown_keys_stay_where_they_are_and_flow_style_is_kept() -> None:
+    text = textwrap.dedent(
+        """\
+        red_flags:
+          - level: urgent
+            id: flag
+            plugin_note: kept here
+            when:
+              any: [{answered: a}, {fact: a, eq: true}]
+        """
+    )
+    out = format_text(text)
+    assert out == textwrap.dedent(
+        """\
+        red_flags:
+          - id: flag
+            level: urgent
+            plugin_note: kept here
+            when:
+              any: [{answered: a}, {fact: a, eq: true}]
+        """
+    )
