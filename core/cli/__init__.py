@@ -22,6 +22,7 @@ COMMANDS = {
     "export": "rulewright.core.cli.export:export",
     "test": "rulewright.core.cli.test:test",
     "fmt": "rulewright.core.cli.fmt:fmt",
+    "new": "rulewright.core.cli.new:new",
 }
 
 
