@@ -18,7 +18,9 @@ skeleton for the author to complete.
 from __future__ import annotations
 
 import itertools
+import json
 import math
+import re
 from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass, field
 from typing import Any
@@ -342,15 +344,27 @@ def measure(engine: Engine, cases: Iterable[Mapping[str, Any]], *, exact: bool =
 # --- a skeleton suite for what is left --------------------------------------------------------
 
 
+_PLAIN = re.compile(r"^[A-Za-z_][A-Za-z0-9_.-]*$")
+_RESERVED = {"true", "false", "null", "yes", "no", "on", "off", "y", "n", "~"}
+
+
+def _flow(value: Any) -> str:
+    """A value as compact YAML flow text: `{days: 0, pain: severe}`, quoting only when needed."""
+    if isinstance(value, dict):
+        return "{" + ", ".join(f"{k}: {_flow(v)}" for k, v in value.items()) + "}"
+    if isinstance(value, (list, tuple)):
+        return "[" + ", ".join(_flow(v) for v in value) + "]"
+    if isinstance(value, str) and _PLAIN.match(value) and value.lower() not in _RESERVED:
+        return value
+    return json.dumps(value, ensure_ascii=False)
+
+
 def suggestion(cov: Coverage, schema_ref: str | None = None) -> str:
     """A test-suite skeleton with one `todo` case per uncovered reachable item.
 
     The answers come from enumeration; the expectations are left for the author to write from
     the clinical source, never copied from what the engine answers today.
     """
-    import json
-    import re
-
     rs = cov.ruleset
     lines = []
     if schema_ref:
@@ -371,7 +385,7 @@ def suggestion(cov: Coverage, schema_ref: str | None = None) -> str:
         while name in names:
             name += "_"
         names.add(name)
-        answers = json.dumps(cov.witnesses[item.key], ensure_ascii=False)
+        answers = _flow(cov.witnesses[item.key])
         lines += [
             f"  - name: {name}",
             f"    description: {json.dumps('covers: ' + item.text, ensure_ascii=False)}",
