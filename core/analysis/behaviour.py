@@ -195,7 +195,10 @@ def _regions(pair: _Pair, found: list[tuple[Key, Cube, Behaviour, Behaviour]]) -
                         cube,
                     )
                 )
-    out.sort(key=lambda r: (-r.count, r.change, r.where))
+    totals: dict[str, int] = {}
+    for r in out:
+        totals[r.change] = totals.get(r.change, 0) + r.count
+    out.sort(key=lambda r: (-totals[r.change], r.change, -r.count, r.where))
     return out
 
 

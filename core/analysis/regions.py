@@ -161,7 +161,7 @@ def describe(space: Space, cube: Cube) -> str:
             parts.append(f"{axis.name}={labels[0]}")
         elif others == ["(missing)"]:
             parts.append(f"{axis.name} answered")
-        elif len(others) < len(labels):
+        elif len(others) + 2 <= len(labels):
             parts.append(f"{axis.name}∉{{{','.join(others)}}}")
         else:
             parts.append(f"{axis.name}∈{{{','.join(labels)}}}")
