@@ -79,8 +79,9 @@ def rulewright_register_commands(register: Register) -> None:
 def rulewright_prepare_facts(ruleset: Any, record: Mapping[str, Any]) -> Mapping[str, Any] | None:
     """Adjust a raw record before its answers are type-checked (e.g. rename keys, convert units).
 
-    Return a new mapping to use instead of `record`, or None to leave it unchanged. Must not
-    mutate `record`.
+    `ruleset` is the `Ruleset` being evaluated; `record` the case as read (answers by input id,
+    plus the id field). Return a new mapping to use instead of `record`, or None to leave it
+    unchanged. Must not mutate `record`.
     """
 
 
@@ -92,14 +93,17 @@ def rulewright_escalate(engine: Any, ruleset: Any, facts: Mapping[str, Any], res
     Every implementation is called; each escalation is added to `result.red_flags` with the
     plugin's name as its `source`, and the highest level wins. An escalation can only raise
     urgency: a level below the current urgency is recorded but changes nothing. `facts` holds the
-    checked answers and the scores; `result` is read-only. `engine` is the calling `Engine` (its
+    checked answers and the scores; `ruleset` is the `Ruleset`; `result` (a `Result`, outcome
+    decided) is read-only. `engine` is the calling `Engine` (its
     `compiler` compiles conditions; cache per engine, e.g. in a `weakref.WeakKeyDictionary`).
     """
 
 
 @hookspec
 def rulewright_evaluation_finished(ruleset: Any, result: Any) -> None:
-    """Observe a finished result (audit, metrics). Read-only; the return value is ignored."""
+    """Observe a finished result (audit, metrics): `result` is the final `Result` of one case of
+    `ruleset` (a `Ruleset`). Read-only; the return value is ignored, and an exception here is
+    recorded like any plugin failure."""
 
 
 # --- authoring --------------------------------------------------------------------------------
@@ -109,6 +113,7 @@ def rulewright_evaluation_finished(ruleset: Any, result: Any) -> None:
 def rulewright_validate_ruleset(ruleset: Any, report: Callable[..., None]) -> None:
     """Add lint findings to `rules validate`: `report(code, message, path=(...), severity="warning")`.
 
+    `ruleset` is the `Ruleset` that passed the schema and semantic checks.
     `path` is a JSON path tuple into the ruleset document (e.g. `("outcomes", 0, "when")`), so
     the finding is printed at that node's file:line:col.
     """

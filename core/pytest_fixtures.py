@@ -13,6 +13,7 @@ Extend this module rather than adding a second fixtures plugin.
 
 from __future__ import annotations
 
+import io
 from collections.abc import Callable, Iterable
 from pathlib import Path
 from typing import Any
@@ -23,6 +24,8 @@ from rulewright.core.cli.testing import RulesRunner
 from rulewright.core.engine import Engine
 from rulewright.core.model import Ruleset
 from rulewright.core.pluginhost import DEFAULT_PLUGINS, PluginHost, make_plugin_host
+from rulewright.core.result import Result
+from rulewright.core.writers import FormatOptions
 
 HostFactory = Callable[..., PluginHost]
 EngineFactory = Callable[..., Engine]
@@ -66,8 +69,36 @@ def rulewright_engine(rulewright_host: PluginHost, tmp_path: Path) -> EngineFact
 
 @pytest.fixture
 def rulewright_cli() -> RulesRunner:
-    """Invoke `rules` in-process: `rulewright_cli.invoke("evaluate", "leg-pain", "-a", "k=v")`."""
+    """Invoke `rules` in-process: `rulewright_cli.invoke("evaluate", "leg-pain", "-a", "k=v")`.
+
+    `rulewright_cli.with_plugins(("my-plugin", my_plugin)).invoke(...)` runs it with your plugin
+    loaded without installing it (and without any installed entry-point plugins).
+    """
     return RulesRunner()
+
+
+@pytest.fixture
+def rulewright_render(rulewright_host: PluginHost) -> Callable[..., str]:
+    """`render(fmt, results, host=None, ruleset=None, explain=False)`: the text an output format
+    writes for these `Result`s, exactly as `rules evaluate --format fmt` would (write each, close)."""
+
+    def render(
+        fmt: str,
+        results: Iterable[Result],
+        host: PluginHost | None = None,
+        *,
+        ruleset: Ruleset | None = None,
+        explain: bool = False,
+    ) -> str:
+        formats = (host if host is not None else rulewright_host).registry.items["formats"]
+        stream = io.StringIO()
+        writer = formats[fmt](stream, FormatOptions(explain=explain, ruleset=ruleset))
+        for result in results:
+            writer.write(result)
+        writer.close()
+        return stream.getvalue()
+
+    return render
 
 
 @pytest.fixture

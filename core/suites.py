@@ -10,8 +10,8 @@ cases:
 ```
 
 Expectations (all optional, schemas/test-suite.schema.json): `status`, `outcome` (an id, or
-null for none), `urgency`, `red_flags` (ids that must fire), `no_red_flags` (ids that must not),
-`not_screened` (exact list), `scores` (id -> number, {min, max} or null), `missing` (exact list),
+null for none), `confidence`, `urgency`, `red_flags` (ids that must fire), `no_red_flags` (ids
+that must not), `not_screened` (exact list), `scores` (id -> number, {min, max} or null), `missing` (exact list),
 `recommendations` (exact list), `recommendations_include`, `error` (code). A case may carry
 `skip: reason` or `todo: reason`.
 
@@ -256,6 +256,7 @@ def compare(exp: dict[str, Any], rec: dict[str, Any]) -> list[Mismatch]:
 
     exact("status", rec["status"])
     exact("outcome", rec["outcome"]["id"] if rec["outcome"] else None)
+    exact("confidence", rec["outcome"]["confidence"] if rec["outcome"] else None)
     exact("urgency", rec["urgency"])
     fired = [f["id"] for f in rec["red_flags"]]
     for fid in exp.get("red_flags", ()):

@@ -73,3 +73,12 @@ def test_a_raise_that_cannot_raise_is_a_warning(write_ruleset: Callable[..., Pat
     ruleset, found = check_document(load_document(str(write_ruleset(text))))
     assert ruleset is not None
     assert [d.code for d in found if d.severity == "warning"].count("confidence-not-raised") == 2
+
+
+def test_suites_can_expect_a_confidence(engine: Engine) -> None:
+    from rulewright.core.suites import compare
+
+    rec = engine.evaluate({"n": 7, "a": False}).to_record()
+    assert compare({"confidence": "moderate"}, rec) == []
+    (mismatch,) = compare({"confidence": "high"}, rec)
+    assert "confidence" in mismatch.text()

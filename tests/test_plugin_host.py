@@ -8,6 +8,7 @@ import json
 import sys
 import textwrap
 from collections.abc import Callable, Iterator
+from importlib.metadata import entry_points
 from pathlib import Path
 
 import pytest
@@ -39,7 +40,9 @@ def install(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[Install
     monkeypatch.syspath_prepend(str(tmp_path))
     modules: list[str] = []
     monkeypatch.delenv("RULEWRIGHT_PLUGINS", raising=False)
-    monkeypatch.delenv("RULEWRIGHT_DISABLE_PLUGINS", raising=False)
+    # Plugins already installed in this environment (say the example package) stay out of the way.
+    already = ",".join(ep.name for ep in entry_points(group="rulewright"))
+    monkeypatch.setenv("RULEWRIGHT_DISABLE_PLUGINS", already)
 
     def install(dist: str, version: str, module: str, source: str, ep_name: str | None = None) -> None:
         (tmp_path / f"{module}.py").write_text(textwrap.dedent(source), encoding="utf-8")

@@ -62,10 +62,17 @@ def test_sarif_is_valid_against_the_official_schema(invoke: Invoke, broken: Path
     assert all(rule_ids[r["ruleIndex"]] == r["ruleId"] for r in run["results"])
 
 
-def test_sarif_of_a_valid_ruleset_has_no_results_and_is_still_valid(invoke: Invoke) -> None:
+def test_sarif_of_a_valid_bundled_ruleset_points_at_its_file(
+    invoke: Invoke, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.chdir(ROOT)
     log = json.loads(invoke("validate", "leg-pain@1.0.0", "--format", "sarif").stdout)
     assert list(Draft7Validator(SARIF_SCHEMA).iter_errors(log)) == []
-    assert log["runs"][0]["results"] == []
+    results = log["runs"][0]["results"]
+    # A valid ruleset has no error or warning; informational findings are SARIF notes.
+    assert all(r["level"] == "note" for r in results)
+    uris = {r["locations"][0]["physicalLocation"]["artifactLocation"]["uri"] for r in results}
+    assert uris <= {"rulesets/leg-pain/1.0.0.yaml"}
 
 
 def test_bundled_display_names_map_to_real_files(monkeypatch: pytest.MonkeyPatch) -> None:

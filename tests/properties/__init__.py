@@ -1,0 +1,1 @@
+"""Property-based tests (hypothesis) for the engine, the logic and the fingerprint."""
