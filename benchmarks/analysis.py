@@ -27,58 +27,59 @@ from rulewright.core.loader import check_document, load_document
 
 
 def synthetic(n: int, *, new: bool = False) -> str:
-    """A ruleset with `n` enum inputs; `new` raises one threshold and widens one red flag."""
+    """A ruleset with `n` enum inputs; `new` raises one threshold and widens one red flag.
+
+    As in the bundled rulesets, red flags ask their own questions (the last three inputs) and
+    the other inputs feed scores of five items each, one "high" and one "mid" outcome per score.
+    """
+    version = "1.1.0" if new else "1.0.0"
     lines = [
         "rulewright: 1",
         "id: synthetic",
-        f"version: {'1.1.0' if new else '1.0.0'}",
+        f"version: {version}",
         f"title: Synthetic ruleset with {n} inputs",
         "status: draft",
         "provenance:",
         "  authors: [benchmark]",
         "  references: [{id: ref, citation: Synthetic.}]",
-        f"  changes: [{{version: {'1.1.0' if new else '1.0.0'}, note: generated}}]",
+        f"  changes: [{{version: {version}, note: generated}}]",
         "inputs:",
     ]
     values = {}
     for i in range(n):
         values[i] = [f"v{k}" for k in range(3 + i % 3)]
         lines.append(f"  - {{id: q{i}, type: enum, values: [{', '.join(values[i])}], question: Q{i}?}}")
-    groups = [list(range(g, min(g + 5, n))) for g in range(0, n, 5)]
+    scored = n - 3
+    flags = [f"q{n - 3}", f"q{n - 2}", f"q{n - 1}"]
+    groups = [list(range(g, min(g + 5, scored))) for g in range(0, scored, 5)]
     lines.append("scores:")
     for g, members in enumerate(groups):
         lines.append(f"  - id: s{g}")
         lines.append("    items:")
         for i in members:
-            lines.append(f"      - {{id: i{i}, when: {{fact: q{i}, in: [{values[i][-1]}, {values[i][-2]}]}}}}")
-    flag_cond = "{fact: q1, eq: v0}" if not new else "{fact: q1, in: [v0, v1]}"
+            lines.append(
+                f"      - {{id: i{i}, when: {{fact: q{i}, in: [{values[i][-1]}, {values[i][-2]}]}}}}"
+            )
+    widened = "in: [v0, v1]" if new else "eq: v0"
     lines += [
         "red_flags:",
-        "  - {id: f0, level: emergency, when: {fact: q0, eq: v0}, message: F0., action: Act., references: [ref]}",
-        f"  - {{id: f1, level: urgent, when: {flag_cond}, message: F1., action: Act., references: [ref]}}",
-        "  - id: f2",
-        "    level: review",
-        f"    when: {{all: [{{fact: q2, eq: v2}}, {{fact: q{n - 1}, eq: v0}}]}}",
-        "    message: F2.",
-        "    action: Act.",
-        "    references: [ref]",
+        f"  - {{id: f0, level: emergency, when: {{fact: {flags[0]}, eq: v0}}, message: F0., action: Act., references: [ref]}}",
+        f"  - {{id: f1, level: urgent, when: {{fact: {flags[1]}, {widened}}}, message: F1., action: Act., references: [ref]}}",
+        f"  - {{id: f2, level: review, when: {{fact: {flags[2]}, eq: v2}}, message: F2., action: Act., references: [ref]}}",
         "hit_policy: first",
         "outcomes:",
     ]
-    for g, members in enumerate(groups):
-        high = 4 if new and g == 0 else 3
-        lines.append(f"  - {{id: high{g}, label: High {g}, urgency: review, when: {{score: s{g}, ge: {high}}}}}")
     for g in range(len(groups)):
-        lines.append(
-            f"  - {{id: mid{g}, label: Mid {g}, when: {{all: [{{score: s{g}, ge: 2}}, {{fact: q{g}, ne: v0}}]}}}}"
-        )
-    sums = ", ".join(f"{{score: s{g}, le: 1}}" for g in range(len(groups)))
-    lines.append(f"  - {{id: low, label: Low, when: {{all: [{sums}]}}}}")
+        high = 4 if new and g == 0 else 3
+        lines.append(f"  - {{id: high{g}, label: High {g}, when: {{score: s{g}, ge: {high}}}}}")
+        lines.append(f"  - {{id: mid{g}, label: Mid {g}, when: {{score: s{g}, ge: 2}}}}")
+    lows = ", ".join(f"{{score: s{g}, le: 1}}" for g in range(len(groups)))
+    lines.append(f"  - {{id: low, label: Low, when: {{all: [{lows}]}}}}")
     lines += [
-        "default: {id: unclear, label: Unclear, urgency: review}",
+        "default: {id: unclear, label: Unclear}",
         "invariants:",
-        "  - {id: f0_emergency, when: {fact: q0, eq: v0}, expect: {urgency: emergency}}",
-        "  - {id: unscreened_review, when: {not: {answered: q0}}, expect: {urgency_at_least: review}}",
+        f"  - {{id: f0_emergency, when: {{fact: {flags[0]}, eq: v0}}, expect: {{urgency: emergency}}}}",
+        f"  - {{id: unscreened_review, when: {{not: {{answered: {flags[0]}}}}}, expect: {{urgency_at_least: review}}}}",
     ]
     return "\n".join(lines) + "\n"
 
@@ -93,7 +94,9 @@ def best(fn: Callable[[], Any], repeat: int) -> float:
 
 
 def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser = argparse.ArgumentParser(
+        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
     parser.add_argument("--sizes", type=int, nargs="+", default=[10, 25, 50, 100])
     parser.add_argument("--repeat", type=int, default=3)
     args = parser.parse_args()
@@ -119,7 +122,12 @@ def main() -> None:
             assert old is not None and new is not None
             found: list[Any] = []
             t_validate = best(check, args.repeat)
-            t_diff = best(lambda: found.append(diff_behaviour(old, new, max_regions=10_000)), args.repeat)
+            t_diff = best(
+                lambda old=old, new=new, found=found: found.append(
+                    diff_behaviour(old, new, max_regions=10_000)
+                ),
+                args.repeat,
+            )
             total = build_space([old, new]).total()
             regions = len(found[-1].regions)
             print(
