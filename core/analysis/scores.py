@@ -116,10 +116,13 @@ def _input_data(rs: m.Ruleset, name: str) -> Any:
 def _blocks(
     space: Space, rs: m.Ruleset, score: m.Score, operators: Mapping[str, Operator] | None
 ) -> list[tuple[list[str], list[tuple[Any, float, bool]]]] | None:
+    if any(i.when is None for i in score.items):
+        return None  # a `value:` item is a number, not a condition: no blocks to enumerate
     compiler = Compiler(rs, operators)
     items = [
         (sorted({n for k, n, _ in iter_refs(i.when) if k == "fact"}), compiler.condition(i.when), i.weight)
         for i in score.items
+        if i.when is not None
     ]
     ignore = score.missing == "ignore"
     groups: list[tuple[set[str], list[tuple[Any, float, bool]]]] = []
@@ -131,10 +134,10 @@ def _blocks(
         )
         groups = [g for g in groups if g not in joined] + [merged]
     out = []
-    for names, fns in groups:
-        if math.prod(len(space.by_name[n].classes) for n in names) > MAX_BLOCK:
+    for group, fns in groups:
+        if math.prod(len(space.by_name[n].classes) for n in group) > MAX_BLOCK:
             return None
-        out.append((sorted(names), fns))
+        out.append((sorted(group), fns))
     return out
 
 
