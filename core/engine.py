@@ -22,7 +22,7 @@ from rulewright.core.model import CONFIDENCE_RANK, LEVEL_RANK, LEVELS
 from rulewright.core.pluginhost import DEFAULT_PLUGINS, PluginHost, make_plugin_host
 from rulewright.core.records import InputRecord
 from rulewright.core.refs import fact_deps
-from rulewright.core.result import ErrorInfo, Escalation, OutcomeRef, RedFlagHit, Result
+from rulewright.core.result import ErrorInfo, Escalation, OutcomeRef, RedFlagHit, Result, json_safe
 from rulewright.core.version import __version__
 
 DECISION_CACHE_ENV = "RULEWRIGHT_DECISION_CACHE"
@@ -54,8 +54,10 @@ class Engine:
         host: PluginHost | None = None,
         id_field: str | None = "id",
         memoize: bool | None = None,
+        record_input: bool = False,
     ) -> None:
         self.ruleset = ruleset
+        self.record_input = record_input  # copy each record into its result, for `rules replay`
         self.host = host if host is not None else make_plugin_host()
         self.id_field = id_field
         registry = self.host.registry
@@ -135,6 +137,8 @@ class Engine:
             )
         record_id = record.get(self.id_field) if self.id_field else None
         result = self._new(line, record_id, row)
+        if self.record_input:
+            result.recorded = json_safe(record)
         trace: list[dict[str, Any]] | None = [] if explain else None
         result.trace = trace
         given = record

@@ -25,6 +25,7 @@ COMMANDS = {
     "fmt": "rulewright.core.cli.fmt:fmt",
     "new": "rulewright.core.cli.new:new",
     "docs": "rulewright.core.cli.docs:docs",
+    "replay": "rulewright.core.cli.replay:replay",
 }
 
 

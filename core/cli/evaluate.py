@@ -96,6 +96,11 @@ from rulewright.core.writers import FormatOptions
     show_default=True,
     help="A longer input line becomes a line_too_long error record (memory stays bounded).",
 )
+@click.option(
+    "--record-input",
+    is_flag=True,
+    help="Copy each input record into its result (`input.record`), so `rules replay` can reproduce it.",
+)
 @click.option("-q", "--quiet", is_flag=True, help="No summary line on stderr.")
 @explain_option
 @id_field_option
@@ -114,6 +119,7 @@ def evaluate(
     jobs: int,
     progress: bool | None,
     max_line_bytes: int,
+    record_input: bool,
     quiet: bool,
     explain: bool,
     id_field: str,
@@ -140,7 +146,7 @@ def evaluate(
     model = app.load(ruleset)
     host = app.host
     try:
-        engine = Engine(model, host=host, id_field=id_field)
+        engine = Engine(model, host=host, id_field=id_field, record_input=record_input)
     except EngineError as exc:
         fail(str(exc))
     fmt = fmt or ("text" if output is None and stdout_is_terminal() else "jsonl")
@@ -329,6 +335,7 @@ def _run_parallel(
         stop,
         read_options.max_line_bytes,
         read_options.link_ids,
+        engine.record_input,
     )
     worker = parallel.Worker(job, engine, host)
     work = parallel.payloads(source.adapter, source.stream, engine.ruleset, read_options)

@@ -45,6 +45,7 @@ class Job:
     stop_on_error: bool
     max_line_bytes: int = ReadOptions.max_line_bytes
     link_ids: Mapping[str, str] | None = None
+    record_input: bool = False
 
 
 @dataclass
@@ -72,7 +73,7 @@ class Worker:
 
         host = make_plugin_host()
         model = load_ruleset(job.ruleset, operators=host.registry.items["operators"])
-        return cls(job, Engine(model, host=host, id_field=job.id_field), host)
+        return cls(job, Engine(model, host=host, id_field=job.id_field, record_input=job.record_input), host)
 
     def run(self, payload: tuple[str, Any]) -> ChunkOutput:
         kind, data = payload
