@@ -80,8 +80,6 @@ def record_context() -> tuple[str, str]:
 
 def check_agreement(source: Path, ours: Path, floor_out: Path, zen_out: Path | None) -> int:
     """Disagreements between the engine's records and the baselines' (0 expected)."""
-    from benchmarks import zen
-
     bad = 0
     theirs_zen = zen_out.open("rb") if zen_out else None
     with ours.open("rb") as a, floor_out.open("rb") as b:
@@ -98,6 +96,8 @@ def check_agreement(source: Path, ours: Path, floor_out: Path, zen_out: Path | N
                 continue
             bad += rec != ref
             if z is not None:
+                from benchmarks import zen  # only with the `bench` extra installed
+
                 bad += not zen.agrees(rec, z)
     if theirs_zen:
         theirs_zen.close()

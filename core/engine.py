@@ -53,8 +53,8 @@ class Engine:
         *,
         host: PluginHost | None = None,
         id_field: str | None = "id",
-        record_input: bool = False,
         memoize: bool | None = None,
+        record_input: bool = False,
     ) -> None:
         self.ruleset = ruleset
         self.record_input = record_input  # copy each record into its result, for `rules replay`

@@ -37,7 +37,7 @@ class Bundled:
         return f"{self.id}@{self.version}"
 
 
-def _semver_key(version: str) -> tuple[int, int, int, int, str]:
+def semver_key(version: str) -> tuple[int, int, int, int, str]:
     core, _, pre = version.partition("-")
     parts = [int(p) if p.isdigit() else 0 for p in core.split(".")[:3]] + [0, 0, 0]
     # A pre-release sorts before its release.
@@ -65,7 +65,7 @@ def bundled_rulesets() -> list[Bundled]:
                         entry,
                     )
                 )
-    out.sort(key=lambda b: (b.id, _semver_key(b.version)))
+    out.sort(key=lambda b: (b.id, semver_key(b.version)))
     return out
 
 

@@ -77,11 +77,6 @@ from rulewright.core.writers import FormatOptions
     "(overrides the ruleset's fhir.link_ids).",
 )
 @click.option(
-    "--record-input",
-    is_flag=True,
-    help="Copy each input record into its result (`input.record`), so `rules replay` can reproduce it.",
-)
-@click.option(
     "-j",
     "--jobs",
     type=click.IntRange(min=0),
@@ -101,6 +96,11 @@ from rulewright.core.writers import FormatOptions
     show_default=True,
     help="A longer input line becomes a line_too_long error record (memory stays bounded).",
 )
+@click.option(
+    "--record-input",
+    is_flag=True,
+    help="Copy each input record into its result (`input.record`), so `rules replay` can reproduce it.",
+)
 @click.option("-q", "--quiet", is_flag=True, help="No summary line on stderr.")
 @explain_option
 @id_field_option
@@ -116,10 +116,10 @@ def evaluate(
     output: str | None,
     fail_on: str | None,
     link_map: str | None,
-    record_input: bool,
     jobs: int,
     progress: bool | None,
     max_line_bytes: int,
+    record_input: bool,
     quiet: bool,
     explain: bool,
     id_field: str,

@@ -73,8 +73,7 @@ class Worker:
 
         host = make_plugin_host()
         model = load_ruleset(job.ruleset, operators=host.registry.items["operators"])
-        engine = Engine(model, host=host, id_field=job.id_field, record_input=job.record_input)
-        return cls(job, engine, host)
+        return cls(job, Engine(model, host=host, id_field=job.id_field, record_input=job.record_input), host)
 
     def run(self, payload: tuple[str, Any]) -> ChunkOutput:
         kind, data = payload
