@@ -257,6 +257,8 @@ def _plugin_call(fn: Any, who: str, *args: Any) -> Any:
 def _write(writer: Any, result: Result, fmt: str, owner: str) -> None:
     try:
         writer.write(result)
+    except OSError:
+        raise  # the stream failed (a closed stdout, a full disk), not the format plugin
     except Exception as exc:  # a failing format plugin must not lose the record or its red flags
         result.status = "error"
         result.outcome = None
