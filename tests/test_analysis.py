@@ -14,6 +14,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+import z3  # type: ignore[import-untyped]
 
 from rulewright.core import Engine, PluginHost, Ruleset, load_ruleset
 from rulewright.core.analysis.behaviour import diff_behaviour
@@ -147,6 +148,7 @@ def _check_diff_exactly(old: Ruleset, new: Ruleset, host: PluginHost) -> Any:
     space = build_space([old, new])
     e_old, e_new = Engine(old, host=host), Engine(new, host=host)
     changed = set()
+    case_axes = {a.name for a in space.axes}
     for point in every_case(space):
         case = answers(space, point)
         if engine_view(e_old, case) != engine_view(e_new, case):
@@ -157,12 +159,21 @@ def _check_diff_exactly(old: Ruleset, new: Ruleset, host: PluginHost) -> Any:
         # The printed example reproduces the printed change with the engine.
         b_old, b_new = engine_view(e_old, region.example), engine_view(e_new, region.example)
         assert (b_old, b_new) == (region.old, region.new)
+    space.use_score_axes()
+    model = Model(old, space, class_vars(space), outcome_table([old, new]))
     for point in every_case(space):
+        case = answers(space, point)
+        # Where the case falls on each score axis the regions may use (even when the engine
+        # stops before scoring, on a rejected answer).
+        subs = [(model.vars[a.name], z3.IntVal(point[a.name])) for a in space.axes]
+        for sa in space.score_axes:
+            lo, hi = (z3.simplify(z3.substitute(t, *subs)) for t in model.scores[sa.score_id])
+            pair = (float(lo.as_fraction()), float(hi.as_fraction()))
+            point[sa.axis.name] = sa.pairs.index(pair)
         inside = [r for r in diff.regions if all(point[n] in allowed for n, allowed in r.cube.items())]
         if not inside:
             continue
         # Every case in a region changes, and in the way the region says.
-        case = answers(space, point)
         o, n = engine_view(e_old, case), engine_view(e_new, case)
         assert o != n, (inside[0].where, case)
         for region in inside:
@@ -175,7 +186,7 @@ def _check_diff_exactly(old: Ruleset, new: Ruleset, host: PluginHost) -> Any:
                 )
             if "urgency" in region.changed:
                 assert (o.urgency, n.urgency) == (region.old.urgency, region.new.urgency)
-        covered.add(tuple(sorted(point.items())))
+        covered.add(tuple(sorted((n, k) for n, k in point.items() if n in space.by_name and n in case_axes)))
     assert covered == changed
     return diff
 

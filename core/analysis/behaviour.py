@@ -21,7 +21,7 @@ import z3  # type: ignore[import-untyped]
 
 from rulewright.core import model as m
 from rulewright.core.analysis.partition import Space, build_space
-from rulewright.core.analysis.regions import Cube, Prover, answers, describe, example, new_size
+from rulewright.core.analysis.regions import Cube, Prover, answers, describe, new_size
 from rulewright.core.analysis.symbolic import OK, STATUS_NAMES, Behaviour, Model, behaviour, outcome_table
 from rulewright.core.compiler import Operator
 from rulewright.core.model import LEVELS
@@ -82,10 +82,13 @@ Key = tuple[Any, Any, frozenset[tuple[str, bool, bool]]]
 class _Pair:
     def __init__(self, old: m.Ruleset, new: m.Ruleset, operators: Mapping[str, Operator] | None) -> None:
         self.space: Space = build_space([old, new])
+        self.space.use_score_axes(operators)
         self.prover = Prover(self.space)
         ids = outcome_table([old, new])
         self.old = Model(old, self.space, self.prover.vars, ids, operators)
         self.new = Model(new, self.space, self.prover.vars, ids, operators)
+        self.prover.tie(self.old)
+        self.prover.tie(self.new)
         self.flag_ids = sorted(set(self.old.observation.flags) | set(self.new.observation.flags))
 
     def flag(self, model: Model, fid: str) -> Any:
@@ -178,7 +181,7 @@ def _regions(pair: _Pair, found: list[tuple[Key, Cube, Behaviour, Behaviour]]) -
     for key, cubes in by_key.items():
         earlier: list[Cube] = []
         for cube in sorted(_merge(space, cubes), key=lambda c: (len(c), describe(space, c))):
-            case = example(space, cube)
+            case = pair.prover.example(cube)
             bo, bn = behaviour(pair.old, case), behaviour(pair.new, case)
             count = new_size(space, cube, earlier)
             earlier.append(cube)
@@ -195,13 +198,16 @@ def _regions(pair: _Pair, found: list[tuple[Key, Cube, Behaviour, Behaviour]]) -
                         cube,
                     )
                 )
-    out.sort(key=lambda r: (-r.count, r.change, r.where))
+    totals: dict[str, int] = {}
+    for r in out:
+        totals[r.change] = totals.get(r.change, 0) + r.count
+    out.sort(key=lambda r: (-totals[r.change], r.change, -r.count, r.where))
     return out
 
 
 def _merge(space: Space, cubes: list[Cube]) -> list[Cube]:
     """Union cubes that differ in one input only, and drop cubes inside others, until none do."""
-    full = {a.name: frozenset(range(len(a.classes))) for a in space.axes}
+    full = {a.name: frozenset(range(len(a.classes))) for a in space.all_axes}
 
     def norm(c: Cube) -> Cube:
         return {n: s for n, s in c.items() if s != full[n]}

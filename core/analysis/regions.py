@@ -29,13 +29,29 @@ class Prover:
         self.vars = dict(vars) if vars is not None else class_vars(space)
         self.solver = z3.Solver()
         self.solver.add(*domain_constraints(space, self.vars))
+        for sa in space.score_axes:
+            var = self.vars[sa.axis.name] = z3.Int(f"score_{sa.axis.name}")
+            self.solver.add(var >= 0, var < len(sa.axis.classes))
         self.sel: dict[tuple[str, int], Any] = {}
-        for axis in space.axes:
+        for axis in space.all_axes:
             for k in range(len(axis.classes)):
                 b = z3.Bool(f"is_{axis.name}_{k}")
                 self.sel[axis.name, k] = b
                 self.solver.add(b == (self.vars[axis.name] == k))
         self._guards: dict[Hashable, Any] = {}
+
+    def tie(self, model: Any) -> None:
+        """Tie each score axis to one version's score formulas (see scores.py)."""
+        from rulewright.core.analysis.scores import link
+
+        for sa in self.space.score_axes:
+            self.solver.add(*link(sa, self.vars[sa.axis.name], *model.scores[sa.score_id]))
+
+    def _rank(self, name: str) -> tuple[int, str]:
+        """Order of dropping literals: answers a score axis covers, then score axes, then the rest."""
+        covered = {n for sa in self.space.score_axes for n in sa.inputs}
+        derived = {sa.axis.name for sa in self.space.score_axes}
+        return (0 if name in covered else 1 if name in derived else 2, name)
 
     def _guard(self, key: Hashable, prop: Any, negate: bool) -> Any:
         full = (key, negate)
@@ -74,26 +90,86 @@ class Prover:
     def grow(self, key: Hashable, prop: Any, point: Mapping[str, int]) -> Cube:
         """The largest cube found around `point` on which `prop` holds everywhere."""
         g = self._guard(key, prop, negate=True)
+        point = dict(point)
+        if self.space.score_axes:
+            point.update(self._score_values(point))
         lits = {self.sel[name, k]: name for name, k in point.items()}
-        if self.solver.check(g, *lits) != z3.unsat:
-            return {
-                name: frozenset({k}) for name, k in point.items()
-            }  # cannot happen for class-uniform props
-        needed = [lits[c] for c in self.solver.unsat_core() if c in lits]
+        covered = {n for sa in self.space.score_axes for n in sa.inputs}
+        # Prefer a core that speaks of scores rather than of their items' answers.
+        preferred = [c for c, n in lits.items() if n not in covered]
+        if self.solver.check(g, *preferred) == z3.unsat or self.solver.check(g, *lits) == z3.unsat:
+            core = self.solver.unsat_core()
+        else:
+            return {name: frozenset({k}) for name, k in point.items() if name in self.space.by_name}
+        needed = [lits[c] for c in core if c in lits]
         cube: Cube = {name: frozenset({point[name]}) for name in needed}
-        for name in sorted(needed):
+        for name in sorted(needed, key=self._rank):
             trial = {n: s for n, s in cube.items() if n != name}
             if self.holds_on(key, prop, trial):
                 cube = trial
         for name in sorted(cube):
-            for k in range(len(self.space.by_name[name].classes)):
-                if k not in cube[name]:
-                    trial = {**cube, name: cube[name] | {k}}
-                    if self.holds_on(key, prop, trial):
-                        cube = trial
-            if len(cube[name]) == len(self.space.by_name[name].classes):
-                del cube[name]
-        return cube
+            cube[name] = self._widen(g, cube, name)
+        return {n: s for n, s in cube.items() if len(s) < len(self.space.by_name[n].classes)}
+
+    def _widen(self, guard: Any, cube: Cube, name: str) -> frozenset[int]:
+        """Every class of `name` that keeps the property, given the rest of the cube.
+
+        A cube holds iff each of its cases does. Score axes are tried in groups of values that
+        every comparison treats alike (a group usually holds or fails as a whole); inputs by
+        dropping the class of each counterexample found, one check per failing class.
+        """
+        rest = self._excluding({n: s for n, s in cube.items() if n != name})
+        n = len(self.space.by_name[name].classes)
+        groups = next((sa.groups for sa in self.space.score_axes if sa.axis.name == name), None)
+        if groups is None:
+            candidates = set(range(n))
+            while True:
+                out = [z3.Not(self.sel[name, k]) for k in range(n) if k not in candidates]
+                if self.solver.check(guard, *rest, *out) != z3.sat:
+                    return frozenset(candidates)
+                candidates.discard(self.solver.model().eval(self.vars[name], model_completion=True).as_long())
+        kept = set(cube[name])
+        pending = [[k for k in g if k not in kept] for g in groups]
+        while pending:
+            group = pending.pop()
+            if not group:
+                continue
+            trial = kept | set(group)
+            out = [z3.Not(self.sel[name, k]) for k in range(n) if k not in trial]
+            if self.solver.check(guard, *rest, *out) != z3.sat:
+                kept = trial
+            elif len(group) > 1:
+                pending += [group[: len(group) // 2], group[len(group) // 2 :]]
+        return frozenset(kept)
+
+    def _score_values(self, point: Mapping[str, int]) -> dict[str, int]:
+        """The score-axis classes a case falls in."""
+        if self.solver.check(*(self.sel[n, k] for n, k in point.items() if (n, k) in self.sel)) != z3.sat:
+            return {}
+        model = self.solver.model()
+        return {
+            sa.axis.name: model.eval(self.vars[sa.axis.name], model_completion=True).as_long()
+            for sa in self.space.score_axes
+        }
+
+    def example(self, cube: Cube) -> dict[str, int]:
+        """One case in the cube, with as many answers missing as the cube allows."""
+        derived = {sa.axis.name for sa in self.space.score_axes}
+        if not derived & set(cube):
+            return example(self.space, cube)
+        fixed = self._excluding(cube)
+        prefer = {self.sel[a.name, 0]: a.name for a in self.space.axes if a.name not in cube}
+        while self.solver.check(*fixed, *prefer) != z3.sat:
+            core = [c for c in self.solver.unsat_core() if c in prefer]
+            if not core:
+                prefer = {}
+                continue
+            for c in core:
+                del prefer[c]
+        model = self.solver.model()
+        return {
+            a.name: model.eval(self.vars[a.name], model_completion=True).as_long() for a in self.space.axes
+        }
 
     def exclude(self, key: Hashable, prop: Any, cube: Cube) -> None:
         """Leave `cube` out of later `find(key, ...)` calls (and only those)."""
@@ -105,12 +181,16 @@ def in_cube(vars: Mapping[str, Any], cube: Cube) -> Any:
 
 
 def size(space: Space, cube: Cube) -> int:
+    if space.score_axes:
+        from rulewright.core.analysis.scores import count
+
+        return count(space, space.score_axes, cube)
     return math.prod(len(cube[a.name]) if a.name in cube else len(a.classes) for a in space.axes)
 
 
 def subtract(space: Space, cube: Cube, other: Cube) -> list[Cube]:
     """`cube` minus `other`, as disjoint cubes."""
-    full = {a.name: frozenset(range(len(a.classes))) for a in space.axes}
+    full = {a.name: frozenset(range(len(a.classes))) for a in space.all_axes}
     names = set(cube) | set(other)
     if any(not (cube.get(n, full[n]) & other.get(n, full[n])) for n in names):
         return [cube]
@@ -145,13 +225,13 @@ def example(space: Space, cube: Cube) -> dict[str, int]:
 
 def answers(space: Space, case: Mapping[str, int]) -> dict[str, Any]:
     """A case as an answers object (missing answers left out)."""
-    return {name: space.by_name[name].classes[k].json for name, k in case.items() if k}
+    return {a.name: a.classes[case[a.name]].json for a in space.axes if case.get(a.name)}
 
 
 def describe(space: Space, cube: Cube) -> str:
     """`a=x ∧ b∈{y,z}`: the conditions that define a cube (`true` for the whole space)."""
     parts = []
-    for axis in space.axes:
+    for axis in space.all_axes:
         allowed = cube.get(axis.name)
         if allowed is None:
             continue
@@ -161,7 +241,7 @@ def describe(space: Space, cube: Cube) -> str:
             parts.append(f"{axis.name}={labels[0]}")
         elif others == ["(missing)"]:
             parts.append(f"{axis.name} answered")
-        elif len(others) < len(labels):
+        elif len(others) + 2 <= len(labels):
             parts.append(f"{axis.name}∉{{{','.join(others)}}}")
         else:
             parts.append(f"{axis.name}∈{{{','.join(labels)}}}")

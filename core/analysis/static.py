@@ -19,7 +19,7 @@ from rulewright.core import model as m
 from rulewright.core.analysis import space as enumeration
 from rulewright.core.analysis.invariants import describe_expect, violation
 from rulewright.core.analysis.partition import Space, Unsupported, build_space
-from rulewright.core.analysis.regions import Prover, answers, describe, example, size
+from rulewright.core.analysis.regions import Prover, answers, describe, size
 from rulewright.core.analysis.symbolic import NO_OUTCOME, OK, OVERLAP, Model, behaviour, outcome_table
 from rulewright.core.compiler import Operator
 from rulewright.core.diagnostics import Diagnostic, JsonPath
@@ -52,8 +52,10 @@ class _Checker:
         self.rs = ruleset
         self.doc = doc
         self.space: Space = build_space([ruleset])
+        self.space.use_score_axes(operators)
         self.prover = Prover(self.space)
         self.model = Model(ruleset, self.space, self.prover.vars, outcome_table([ruleset]), operators)
+        self.prover.tie(self.model)
         self.out: list[Diagnostic] = []
 
     def run(self) -> list[Diagnostic]:
@@ -74,7 +76,7 @@ class _Checker:
         cube = self.prover.grow(key, prop, point)
         return (
             describe(self.space, cube),
-            answers(self.space, example(self.space, cube)),
+            answers(self.space, self.prover.example(cube)),
             size(self.space, cube),
         )
 
@@ -181,21 +183,26 @@ class _Checker:
                     ("red_flags", i, "level"),
                     below,
                 )
-            for j, o in enumerate(self.rs.outcomes):
+            # One note per flag, naming every outcome below it that can be chosen while it fires.
+            below_ids, first = [], None
+            for o in self.rs.outcomes:
                 if LEVEL_RANK[o.urgency] >= level or o.when is None:
                     continue
                 prop = z3.And(t, obs.status == OK, obs.outcome == self.model.outcome_ids.index(o.id))
-                found = self.witness(("with", flag.id, o.id), prop)
-                if found is not None:
-                    self.report(
-                        "outcome-below-red-flag",
-                        f"outcome {o.id!r} ({o.urgency}) can be chosen while red flag {flag.id!r} ({flag.level}) "
-                        f"fires; the core raises the result to {flag.level}, so check that the outcome's "
-                        f"recommendations still fit",
-                        ("outcomes", j),
-                        found,
-                        severity="info",
-                    )
+                if self.prover.find(("with", flag.id, o.id), prop) is not None:
+                    below_ids.append(o.id)
+                    first = first or (o.id, prop)
+            if first is not None:
+                names = ", ".join(repr(o) for o in below_ids)
+                self.report(
+                    "outcome-below-red-flag",
+                    f"red flag {flag.id!r} ({flag.level}) can fire while a lower-urgency outcome is chosen "
+                    f"({names}); the core raises the result to {flag.level}, so check that those outcomes' "
+                    f"recommendations still fit",
+                    ("red_flags", i),
+                    self.witness(("with", flag.id, first[0]), first[1]),
+                    severity="info",
+                )
 
     def invariants(self) -> None:
         for i, inv in enumerate(self.rs.invariants):
@@ -210,7 +217,7 @@ class _Checker:
                 )
                 continue
             cube = self.prover.grow(("invariant", inv.id), prop, point)
-            case = example(self.space, cube)
+            case = self.prover.example(cube)
             self.report(
                 "invariant-refuted",
                 f"invariant {inv.id!r} ({describe_expect(inv.expect)}) fails",

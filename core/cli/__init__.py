@@ -16,6 +16,7 @@ from rulewright.core.version import __version__
 COMMANDS = {
     "evaluate": "rulewright.core.cli.evaluate:evaluate",
     "validate": "rulewright.core.cli.validate:validate",
+    "diff": "rulewright.core.cli.diff:diff",
     "list": "rulewright.core.cli.listing:list_rulesets",
     "plugins": "rulewright.core.cli.plugins:plugins",
     "schema": "rulewright.core.cli.schema:schema",
@@ -23,6 +24,7 @@ COMMANDS = {
     "test": "rulewright.core.cli.test:test",
     "fmt": "rulewright.core.cli.fmt:fmt",
     "new": "rulewright.core.cli.new:new",
+    "docs": "rulewright.core.cli.docs:docs",
     "replay": "rulewright.core.cli.replay:replay",
 }
 
