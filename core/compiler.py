@@ -50,6 +50,14 @@ def fact_op(op: str, arg: Any) -> Callable[[Any], bool]:
     raise ValueError(f"unknown operator {op!r}")
 
 
+class OperatorError(Exception):
+    """A plugin operator raised (or returned something with no truth value)."""
+
+    def __init__(self, operator: str, exc: Exception) -> None:
+        super().__init__(f"operator {operator!r} failed: {type(exc).__name__}: {exc}")
+        self.operator = operator
+
+
 class Compiler:
     def __init__(self, ruleset: m.Ruleset, operators: Mapping[str, Operator] | None = None) -> None:
         self.ruleset = ruleset
@@ -138,11 +146,16 @@ class Compiler:
         op = self.operators[node.op]
         key, arg, kind = node.name, node.value, node.kind
 
+        name = node.op
+
         def custom(env: Mapping[str, Any]) -> Truth:
             v = env.get(key)
             if v is None or (kind == "score" and type(v) is tuple):
                 return None
-            return bool(op(v, arg))
+            try:
+                return bool(op(v, arg))
+            except Exception as exc:  # the engine names the plugin; red-flag screening goes on
+                raise OperatorError(name, exc) from exc
 
         return custom
 

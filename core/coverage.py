@@ -10,7 +10,8 @@ a numeric answer or a score with ("just" = within one unit: `t-1 <= v < t`, `t <
 Items no answers can ever reach (a rule that can never be false, a value outside an input's
 range) are found by running the engine over the representative answers of
 `analysis.space` (missing included) and are left out of the percentage, so 100% is always
-attainable. When the space is too large to enumerate, every item counts. Each reachable item
+attainable. Boundaries outside an input's declared range or a score's possible range are left
+out without enumerating; when the space is too large to enumerate, every other item counts. Each reachable item
 keeps the first representative answers that reach it, which `--suggest` turns into a suite
 skeleton for the author to complete.
 """
@@ -18,17 +19,21 @@ skeleton for the author to complete.
 from __future__ import annotations
 
 import itertools
+import json
 import math
+import re
 from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
 from rulewright.core import model as m
 from rulewright.core.analysis.space import domain, jsonable
+from rulewright.core.compiler import Compiler
 from rulewright.core.diagnostics import JsonPath
 from rulewright.core.engine import Engine
 from rulewright.core.explain import describe
-from rulewright.core.refs import iter_refs, score_refs
+from rulewright.core.logic import bounds
+from rulewright.core.refs import iter_refs, score_order, score_refs
 
 MAX_CASES = 20_000
 """Largest enumeration used to find unreachable items (each case runs the engine with a trace)."""
@@ -60,16 +65,23 @@ class Coverage:
     covered: set[str] = field(default_factory=set)
     reachable: set[str] | None = None
     """Keys some answers can reach; None when the space was too large to tell."""
+    impossible: set[str] = field(default_factory=set)
+    """Boundary keys outside the range an input or score can take (known without enumerating)."""
     witnesses: dict[str, dict[str, Any]] = field(default_factory=dict)
 
     def counted(self) -> list[Item]:
-        return [i for i in self.items if self.reachable is None or i.key in self.reachable]
+        return [
+            i
+            for i in self.items
+            if i.key not in self.impossible and (self.reachable is None or i.key in self.reachable)
+        ]
 
     def uncovered(self) -> list[Item]:
         return [i for i in self.counted() if i.key not in self.covered]
 
     def unreachable(self) -> list[Item]:
-        return [i for i in self.items if self.reachable is not None and i.key not in self.reachable]
+        counted = {i.key for i in self.counted()}
+        return [i for i in self.items if i.key not in counted]
 
     @property
     def percent(self) -> float:
@@ -283,7 +295,76 @@ def observe(ruleset: m.Ruleset, answers: Mapping[str, Any], record: Mapping[str,
     return seen
 
 
-# --- reachability ------------------------------------------------------------------------------
+# --- reachability ---
+
+
+def value_ranges(ruleset: m.Ruleset, compiler: Compiler) -> dict[tuple[str, str], tuple[float, float, bool]]:
+    """(kind, name) -> (lowest, highest, integers only) for numeric inputs and scores.
+
+    Inputs take their declared range; a weighted sum ranges from its negative to its positive
+    weights (plus the bounds of value items); a computed score is bounded by interval arithmetic
+    over the ranges it reads.
+    """
+    out: dict[tuple[str, str], tuple[float, float, bool]] = {}
+    for decl in ruleset.inputs:
+        if decl.type in ("integer", "number"):
+            lo = -math.inf if decl.minimum is None else decl.minimum
+            hi = math.inf if decl.maximum is None else decl.maximum
+            out[("fact", decl.id)] = (lo, hi, decl.type == "integer")
+    env: dict[str, Any] = {}
+    for score in score_order(ruleset):
+        if score.compute is not None:
+            lo, hi = _bounds(compiler.expr(score.compute)(env))
+            integral = False
+        else:
+            lo = hi = 0.0
+            integral = True
+            for item in score.items:
+                if item.when is not None:
+                    lo += min(0.0, item.weight)
+                    hi += max(0.0, item.weight)
+                    integral = integral and float(item.weight).is_integer()
+                elif item.value is not None:
+                    vlo, vhi = _bounds(compiler.expr(item.value)(env))
+                    lo, hi = lo + vlo, hi + vhi
+                    integral = False
+        env[score.id] = (lo, hi) if lo != hi else lo
+        out[("score", score.id)] = (lo, hi, integral)
+    return out
+
+
+def _bounds(value: Any) -> tuple[float, float]:
+    if value is None:
+        return (-math.inf, math.inf)
+    return bounds(value)  # type: ignore[no-any-return]
+
+
+def _side_possible(side: str, t: float, lo: float, hi: float, integral: bool) -> bool:
+    """Whether a value in [lo, hi] (an integer, if `integral`) lies just below, at or above t."""
+    if side == "at":
+        return lo <= t <= hi and (not integral or float(t).is_integer())
+    if not integral:  # below: [t-1, t); above: (t, t+1]
+        return lo < t and hi >= t - 1 if side == "below" else hi > t and lo <= t + 1
+    if side == "below":
+        first, last = max(math.ceil(t - 1), math.ceil(lo)), min(math.ceil(t) - 1, math.floor(hi))
+    else:
+        first, last = max(math.floor(t) + 1, math.ceil(lo)), min(math.floor(t + 1), math.floor(hi))
+    return first <= last
+
+
+def impossible_boundaries(ruleset: m.Ruleset, compiler: Compiler) -> set[str]:
+    """Boundary items no value in the input's or score's range can hit (e.g. above a maximum)."""
+    ranges = value_ranges(ruleset, compiler)
+    out: set[str] = set()
+    for kind, name, t, _ in thresholds(ruleset):
+        lo, hi, integral = ranges.get((kind, name), (-math.inf, math.inf, False))
+        for side in ("below", "at", "above"):
+            if not _side_possible(side, t, lo, hi, integral):
+                out.add(f"boundary:{kind}:{name}:{_num(t)}:{side}")
+    return out
+
+
+# --- enumeration ------------------------------------------------------------------------------
 
 
 def _read_inputs(ruleset: m.Ruleset) -> list[str]:
@@ -325,6 +406,7 @@ def measure(engine: Engine, cases: Iterable[Mapping[str, Any]], *, exact: bool =
     """Coverage of `cases` (answers that ran), with reachability from enumeration when `exact`."""
     ruleset = engine.ruleset
     cov = Coverage(ruleset, items(ruleset))
+    cov.impossible = impossible_boundaries(ruleset, engine.compiler)
     for answers in cases:
         cov.covered |= observe(ruleset, answers, engine.evaluate(answers, explain=True).to_record())
     if exact:
@@ -342,15 +424,27 @@ def measure(engine: Engine, cases: Iterable[Mapping[str, Any]], *, exact: bool =
 # --- a skeleton suite for what is left --------------------------------------------------------
 
 
+_PLAIN = re.compile(r"^[A-Za-z_][A-Za-z0-9_.-]*$")
+_RESERVED = {"true", "false", "null", "yes", "no", "on", "off", "y", "n", "~"}
+
+
+def _flow(value: Any) -> str:
+    """A value as compact YAML flow text: `{days: 0, pain: severe}`, quoting only when needed."""
+    if isinstance(value, dict):
+        return "{" + ", ".join(f"{k}: {_flow(v)}" for k, v in value.items()) + "}"
+    if isinstance(value, (list, tuple)):
+        return "[" + ", ".join(_flow(v) for v in value) + "]"
+    if isinstance(value, str) and _PLAIN.match(value) and value.lower() not in _RESERVED:
+        return value
+    return json.dumps(value, ensure_ascii=False)
+
+
 def suggestion(cov: Coverage, schema_ref: str | None = None) -> str:
     """A test-suite skeleton with one `todo` case per uncovered reachable item.
 
     The answers come from enumeration; the expectations are left for the author to write from
     the clinical source, never copied from what the engine answers today.
     """
-    import json
-    import re
-
     rs = cov.ruleset
     lines = []
     if schema_ref:
@@ -371,7 +465,7 @@ def suggestion(cov: Coverage, schema_ref: str | None = None) -> str:
         while name in names:
             name += "_"
         names.add(name)
-        answers = json.dumps(cov.witnesses[item.key], ensure_ascii=False)
+        answers = _flow(cov.witnesses[item.key])
         lines += [
             f"  - name: {name}",
             f"    description: {json.dumps('covers: ' + item.text, ensure_ascii=False)}",

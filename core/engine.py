@@ -8,11 +8,12 @@ carries every red flag the core found.
 
 from __future__ import annotations
 
+import math
 from collections.abc import Iterable, Iterator, Mapping
 from typing import Any
 
 from rulewright.core import model as m
-from rulewright.core.compiler import Compiler
+from rulewright.core.compiler import Compiler, OperatorError
 from rulewright.core.explain import explain as explain_condition
 from rulewright.core.inputs import InputChecker
 from rulewright.core.model import CONFIDENCE_RANK, LEVEL_RANK, LEVELS
@@ -104,6 +105,7 @@ class Engine:
         result = self._new(line, record_id, row)
         trace: list[dict[str, Any]] | None = [] if explain else None
         result.trace = trace
+        given = record
         for name, fn in self._prepare:
             try:
                 prepared = fn(ruleset=self.ruleset, record=record)
@@ -115,12 +117,14 @@ class Engine:
                         f"rulewright_prepare_facts returned {_json_type(prepared)}, not a mapping"
                     )
                 # Screen the record as it came in, so the failure hides no red flag.
-                rank = self._screen(result, self._check.check(record)[0], trace)
+                rank = self._screen(result, self._check.check(given)[0], trace)
                 return self._fail_plugin(result, rank, name, prepared)
             if prepared is not None:
                 record = prepared
         facts, problems = self._check.check(record)
         rank = self._screen(result, facts, trace)
+        if record is not given:
+            rank = max(rank, self._screen_given(result, given))
         if problems:
             first = problems[0]
             message = "; ".join(p.message for p in problems)
@@ -128,8 +132,11 @@ class Engine:
             result.error = ErrorInfo(first.code, message, first.path)
             return self._finish(result, rank)
         contributions: list[dict[str, Any]] | None = [] if explain else None
+        env = dict(facts)  # the scorer may write scores; it cannot change the answers
         try:
-            self._score(facts, contributions)
+            self._score(env, contributions)
+            for sid in self._score_ids:
+                facts[sid] = _checked_score(sid, env.get(sid))
         except Exception as exc:
             return self._fail_plugin(result, rank, self._scorer_owner, exc)
         result.scores = {sid: facts.get(sid) for sid in self._score_ids}
@@ -143,7 +150,10 @@ class Engine:
                         "contributions": [c for c in contributions or () if c.get("score") == sid],
                     }
                 )
-        rank = max(rank, self._decide(result, facts, trace))
+        try:
+            rank = max(rank, self._decide(result, facts, trace))
+        except OperatorError as exc:
+            return self._fail_plugin(result, rank, self._operator_owner(exc), exc)
         if self._escalate:
             try:
                 rank = self._escalations(result, facts, rank, trace)
@@ -184,8 +194,12 @@ class Engine:
     def _screen(self, result: Result, facts: Mapping[str, Any], trace: list[dict[str, Any]] | None) -> int:
         """Screen every red flag (core, before any plugin). Returns the urgency rank so far."""
         rank = 0
+        failed: OperatorError | None = None
         for flag, fn, level, hit in self._flags:
-            value = fn(facts)
+            try:
+                value = fn(facts)
+            except OperatorError as exc:
+                value, failed = None, exc  # not screened, and the case becomes an error below
             if value is True:
                 result.red_flags.append(hit)
                 if level > rank:
@@ -205,7 +219,43 @@ class Engine:
                         "condition": explain_condition(flag.when, facts, self.compiler),
                     }
                 )
+        if failed is not None:
+            self._plugin_failed(result, self._operator_owner(failed), str(failed))
         return rank
+
+    def _screen_given(self, result: Result, given: Mapping[str, Any]) -> int:
+        """Red flags that fire on the answers as given but not on what `prepare_facts` made of them.
+
+        A plugin may rename or convert answers; it may not make a red flag disappear.
+        """
+        rank = 0
+        facts = self._check.check(given)[0]
+        for flag, fn, level, hit in self._flags:
+            if hit in result.red_flags:
+                continue
+            try:
+                fires = fn(facts) is True
+            except OperatorError:
+                fires = False
+            if fires:
+                result.red_flags.append(hit)
+                if flag.id in result.not_screened:
+                    result.not_screened.remove(flag.id)
+                rank = max(rank, level)
+        return rank
+
+    def _operator_owner(self, exc: OperatorError) -> str:
+        return self.host.registry.owners["operators"].get(exc.operator, exc.operator)
+
+    @staticmethod
+    def _plugin_failed(result: Result, plugin: str, message: str) -> None:
+        """Mark the case as an error naming `plugin`, keeping an error it already had."""
+        text = f"plugin {plugin!r} {message}" if not message.startswith("plugin ") else message
+        result.status = "error"
+        if result.error is None:
+            result.error = ErrorInfo("plugin_error", text)
+        elif text not in result.error.message:
+            result.error = ErrorInfo(result.error.code, f"{result.error.message}; {text}", result.error.path)
 
     def _decide(self, result: Result, env: Mapping[str, Any], trace: list[dict[str, Any]] | None) -> int:
         """Apply the hit policy; an outcome is decided only if no missing answer could change it."""
@@ -290,12 +340,19 @@ class Engine:
         self, result: Result, facts: Mapping[str, Any], rank: int, trace: list[dict[str, Any]] | None
     ) -> int:
         for name, fn in self._escalate:
+            kept = _readonly_view(result)
             try:
                 added = fn(engine=self, ruleset=self.ruleset, facts=facts, result=result)
             except Exception as exc:
                 raise PluginError(
                     name, f"failed in rulewright_escalate: {type(exc).__name__}: {exc}"
                 ) from exc
+            finally:
+                tampered = _restore(result, kept)
+            if tampered:
+                raise PluginError(
+                    name, f"changed {tampered} of the result in rulewright_escalate (read-only)"
+                )
             if added is None:
                 continue
             if not isinstance(added, (list, tuple)):
@@ -321,13 +378,21 @@ class Engine:
     def _finish(self, result: Result, rank: int) -> Result:
         result.urgency = LEVELS[rank]
         for name, fn in self._finished:
+            kept = _readonly_view(result)
             try:
                 fn(ruleset=self.ruleset, result=result)
             except Exception as exc:
-                result.status = "error"
-                result.error = ErrorInfo(
-                    "plugin_error",
-                    f"plugin {name!r} failed in rulewright_evaluation_finished: {type(exc).__name__}: {exc}",
+                _restore(result, kept)
+                self._plugin_failed(
+                    result, name, f"failed in rulewright_evaluation_finished: {type(exc).__name__}: {exc}"
+                )
+                continue
+            tampered = _restore(result, kept)
+            if tampered:
+                self._plugin_failed(
+                    result,
+                    name,
+                    f"changed {tampered} of the result in rulewright_evaluation_finished (read-only)",
                 )
         return result
 
@@ -344,6 +409,43 @@ class Engine:
         result.status = "error"
         result.error = ErrorInfo(code, message)
         return self._finish(result, rank)
+
+
+_GUARDED = ("red_flags", "not_screened", "urgency", "status", "error", "outcome", "scores")
+
+
+def _readonly_view(result: Result) -> tuple[Any, ...]:
+    """What a plugin handed the result read-only must leave as it was (lists copied)."""
+    return tuple(
+        list(v) if isinstance(v, list) else dict(v) if isinstance(v, dict) else v
+        for v in (getattr(result, name) for name in _GUARDED)
+    )
+
+
+def _restore(result: Result, kept: tuple[Any, ...]) -> str:
+    """Put back anything a plugin changed; return the names of what it changed ('' if nothing)."""
+    changed = []
+    for name, value in zip(_GUARDED, kept, strict=True):
+        if getattr(result, name) != value:
+            changed.append(name)
+            setattr(result, name, value)
+    return ", ".join(changed)
+
+
+def _checked_score(score_id: str, value: Any) -> Any:
+    """A scorer must give a finite number, a (low, high) interval or None for each score."""
+    if value is None or (type(value) in (int, float) and math.isfinite(value)):
+        return value
+    if (
+        type(value) is tuple
+        and len(value) == 2
+        and all(type(v) in (int, float) and not math.isnan(v) for v in value)
+        and value[0] <= value[1]
+    ):
+        return value
+    raise TypeError(
+        f"score {score_id!r} is {value!r}; expected a finite number, a (low, high) interval or None"
+    )
 
 
 def _as_escalation(plugin: str, item: Any) -> Escalation:

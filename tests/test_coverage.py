@@ -84,6 +84,24 @@ def test_a_cut_off_at_the_top_of_the_range_has_no_value_above(tmp_path: Path, ho
     assert "boundary:fact:n:10:below" in {i.key for i in cov.counted()}
 
 
+def test_out_of_range_boundaries_are_left_out_even_without_enumeration(
+    tmp_path: Path, host: Any, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import rulewright.core.coverage as coverage
+
+    monkeypatch.setattr(coverage, "MAX_CASES", 1)
+    text = MINIMAL.replace("when: {fact: n, ge: 5}", "when: {fact: n, ge: 10}").replace(
+        "when: {fact: n, lt: 5}", "when: {fact: n, lt: 10}"
+    )
+    path = tmp_path / "top.yaml"
+    path.write_text(text, encoding="utf-8")
+    cov = measure(Engine(load_ruleset(str(path)), host=host), [])
+    assert cov.reachable is None
+    # n is an integer in 0..10: nothing lies above 10; 9 and 10 exist.
+    assert {i.key for i in cov.unreachable()} == {"boundary:fact:n:10:above"}
+    assert "rule:low:false" in {i.key for i in cov.counted()}  # cannot be ruled out without enumerating
+
+
 def test_witnesses_reach_their_items(minimal: Engine) -> None:
     cov = measure(minimal, [])
     for key, answers in cov.witnesses.items():

@@ -22,6 +22,8 @@ COMMANDS = {
     "schema": "rulewright.core.cli.schema:schema",
     "export": "rulewright.core.cli.export:export",
     "test": "rulewright.core.cli.test:test",
+    "fmt": "rulewright.core.cli.fmt:fmt",
+    "new": "rulewright.core.cli.new:new",
 }
 
 

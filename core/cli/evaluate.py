@@ -123,19 +123,21 @@ def evaluate(
     if fmt not in formats:
         fail(f"unknown output format {fmt!r}; available: {', '.join(sorted(formats))}")
     read_options = ReadOptions(id_field=id_field, link_ids=_link_map(link_map, model) if link_map else None)
-    if answers:
-        records: Iterator[InputRecord] = iter([_answers_record(model, answers)])
-    else:
-        assert input_path is not None
-        records = _read(app, model, input_path, input_format, read_options)
     color = fmt == "text" and output is None and stdout_is_terminal() and "NO_COLOR" not in os.environ
     options = FormatOptions(explain=explain, color=color, ruleset=model)
+    owner = host.registry.owners["formats"][fmt]
     with _Sink(output) as stream:
-        writer = formats[fmt](stream, options)
+        writer = _plugin_call(formats[fmt], f"output format {fmt!r} from plugin {owner!r}", stream, options)
+        # Opened only once the writer exists, so a writer that fails to start leaves no file open.
+        if answers:
+            records: Iterator[InputRecord] = iter([_answers_record(model, answers)])
+        else:
+            assert input_path is not None
+            records = _read(app, model, input_path, input_format, read_options)
         tally = _Tally()
         flush_each = input_path == "-"
         for result in engine.evaluate_batch(records, explain=explain):
-            _write(writer, result, fmt, host.registry.owners["formats"][fmt])
+            _write(writer, result, fmt, owner)
             if flush_each:
                 stream.flush()
             tally.add(result)
@@ -143,7 +145,7 @@ def evaluate(
                 writer.close()
                 stream.abandon()
                 fail(f"line {result.line}: {result.error.message} (--on-error fail)", exitcodes.FINDINGS)
-        writer.close()
+        _plugin_call(writer.close, f"output format {fmt!r} from plugin {owner!r}")
     if not quiet and not answers:
         click.echo(tally.summary(read_options.blank_lines), err=True)
     if fail_on and tally.max_rank >= LEVEL_RANK[fail_on]:
@@ -206,10 +208,20 @@ def _read(
     if name not in adapters:
         fail(f"unknown input format {name!r}; available: {', '.join(sorted(adapters))}")
     adapter = adapters[name]
+    owner = app.host.registry.owners["input_adapters"][name]
 
     def records() -> Iterator[InputRecord]:
+        count = 0
         try:
-            yield from adapter.read(stream, model, options)
+            for item in adapter.read(stream, model, options):
+                count += 1
+                yield item
+        except Exception as exc:
+            # The rest of the input cannot be read: stop loudly (an `--output` file is not written).
+            fail(
+                f"input format {name!r} from plugin {owner!r} failed after {count} record(s): "
+                f"{type(exc).__name__}: {exc}; stopping, the rest of the input was not read"
+            )
         finally:
             if stream is not sys.stdin.buffer:
                 stream.close()
@@ -226,6 +238,14 @@ def _detect(adapters: dict[str, Any], path: str, stream: BinaryIO) -> str:
     peek = getattr(stream, "peek", None)
     head = peek(64).lstrip()[:1] if peek else b""
     return "json" if head == b"[" else "jsonl"
+
+
+def _plugin_call(fn: Any, who: str, *args: Any) -> Any:
+    """Call a format plugin outside the per-record path; if it fails, stop loudly naming it."""
+    try:
+        return fn(*args)
+    except Exception as exc:
+        fail(f"{who} failed: {type(exc).__name__}: {exc}; stopping")
 
 
 def _write(writer: Any, result: Result, fmt: str, owner: str) -> None:

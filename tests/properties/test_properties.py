@@ -19,6 +19,7 @@ from rulewright.core import LEVEL_RANK, Engine, InputRecord, bundled_rulesets, l
 from rulewright.core.fingerprint import fingerprint
 from rulewright.core.loader import load_document
 from rulewright.core.logic import and3, at_least3, not3, or3
+from rulewright.core.model import CONFIDENCE_RANK
 from rulewright.core.schemas import validator
 from tests.properties import reference as ref
 from tests.properties.strategies import (
@@ -135,7 +136,8 @@ def test_bundled_answering_a_missing_question_keeps_a_decided_outcome(
 
 def _check_monotone(engine: Engine, data: st.DataObject) -> None:
     """Start from full answers, drop some; if that partial case is decided, answering the
-    dropped questions (in any order, one at a time) never changes the outcome."""
+    dropped questions (in any order, one at a time) never changes the outcome. Its confidence may
+    rise (evidence that is now definitely present), never fall, and no red flag disappears."""
     rs = engine.ruleset
     full = data.draw(st.fixed_dictionaries({d.id: valid_answer(d) for d in rs.inputs}))
     droppable = [d.id for d in rs.inputs if d.missing == "unknown"]
@@ -150,8 +152,13 @@ def _check_monotone(engine: Engine, data: st.DataObject) -> None:
         case[key] = full[key]
         after = engine.evaluate(case).to_record()
         assert after["status"] == "ok", (case, after)
-        assert after["outcome"] == before["outcome"], case
+        assert after["outcome"]["id"] == before["outcome"]["id"], case
+        assert _confidence_rank(after) >= _confidence_rank(before), case
         assert fired <= {f["id"] for f in after["red_flags"]}, case
+
+
+def _confidence_rank(record: dict[str, Any]) -> int:
+    return CONFIDENCE_RANK.get(record["outcome"]["confidence"] or "", -1)
 
 
 # -- generated rulesets ------------------------------------------------------------------------

@@ -1,0 +1,1 @@
+"""Fault injection: faulty plugins in every hook."""

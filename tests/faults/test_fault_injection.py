@@ -1,0 +1,163 @@
+"""Fault injection: a plugin fails in every hook, and the run keeps every record and red flag.
+
+Each fault in `plugins.FAULTS`-style matrices is injected through the real CLI (`rules
+evaluate`, with the plugin host handed in on `ctx.obj`) over a batch that mixes a bladder/bowel
+emergency, a case without it, a case where it is unanswered and an unreadable line. For every
+fault: no traceback, one output per input in order, the faulty plugin named wherever it
+changed a result, the emergency red flag from the ruleset present with urgency `emergency`, and
+the unanswered flag still listed as not screened.
+"""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Any
+
+import pytest
+from click.testing import CliRunner, Result
+
+from rulewright.core import LEVEL_RANK, make_plugin_host
+from rulewright.core.cli import cli
+from rulewright.core.cli.app import App
+from rulewright.core.loader import resolve
+from tests.faults import plugins as faulty
+from tests.faults.plugins import ABSORBED, EVALUATION_FAULTS, Fault
+
+EMERGENCY = {"id": "e", "pain_quality": "dull", "bladder_bowel_control": True}
+NERVE = {"id": "n", "pain_quality": "sharp", "pain_pattern": "follows_path", "bladder_bowel_control": False}
+UNSCREENED = {"id": "u", "pain_quality": "dull", "pain_pattern": "moves_around"}
+EMERGENCY_WITH_JUNK = {"id": "j", "bladder_bowel_control": True, "pain_quality": "purple"}
+LINES = [
+    json.dumps(EMERGENCY),
+    json.dumps(NERVE),
+    "{not json",
+    json.dumps(UNSCREENED),
+    json.dumps(EMERGENCY_WITH_JUNK),
+]
+
+
+def ruleset_file(tmp_path: Path, edits: tuple[tuple[str, str], ...]) -> Path:
+    _, raw = resolve("leg-pain@1.0.0")
+    text = raw.decode("utf-8")
+    for old, new in edits:
+        assert old in text
+        text = text.replace(old, new, 1)
+    path = tmp_path / "leg-pain.yaml"
+    path.write_text(text, encoding="utf-8")
+    return path
+
+
+def run(tmp_path: Path, plugin: object, *args: str, edits: tuple[tuple[str, str], ...] = ()) -> Result:
+    host = make_plugin_host(entrypoints=False, extra=[("faulty", plugin)])
+    data = tmp_path / "cases.jsonl"
+    data.write_text("\n".join(LINES) + "\n", encoding="utf-8")
+    ruleset = ruleset_file(tmp_path, edits) if edits else "leg-pain@1.0.0"
+    return CliRunner().invoke(cli, ["evaluate", str(ruleset), str(data), *args], obj=App(_host=host))
+
+
+def records(result: Result) -> list[dict[str, Any]]:
+    return [json.loads(line) for line in result.stdout.splitlines()]
+
+
+def flags(record: dict[str, Any], source: str = "ruleset") -> set[str]:
+    return {f["id"] for f in record["red_flags"] if f["source"] == source}
+
+
+@pytest.mark.parametrize("fault", EVALUATION_FAULTS, ids=lambda f: f.id)
+def test_evaluation_fault_loses_nothing_and_hides_no_red_flag(fault: Fault, tmp_path: Path) -> None:
+    result = run(tmp_path, fault.plugin(), "--format", "jsonl", edits=fault.edit)
+    assert result.exception is None or isinstance(result.exception, SystemExit), result.exception
+    assert result.exit_code in (0, 1), result.output
+    assert "Traceback" not in result.output
+    out = records(result)
+    assert [r["input"]["line"] for r in out] == [1, 2, 3, 4, 5]  # one per input, in order
+    emergency, nerve, unreadable, unscreened, junk = out
+    for rec in (emergency, junk):
+        assert "bladder_bowel" in flags(rec), (fault.id, rec)
+        assert rec["urgency"] == "emergency", (fault.id, rec)
+    assert "bladder_bowel" not in flags(nerve)
+    assert unreadable["status"] == "error" and unreadable["error"]["code"] == "invalid_json"
+    assert "bladder_bowel" in unscreened["not_screened"] or "bladder_bowel" in flags(unscreened)
+    assert LEVEL_RANK[unscreened["urgency"]] >= LEVEL_RANK["review"]
+    if fault.id not in ABSORBED:
+        # The plugin changed results: every such result says which plugin, as an error.
+        named = [r for r in out if r["status"] == "error" and "faulty" in r["error"]["message"]]
+        assert named, (fault.id, out)
+
+
+@pytest.mark.parametrize("fault", EVALUATION_FAULTS, ids=lambda f: f.id)
+def test_fault_never_lowers_urgency_below_the_core(fault: Fault, tmp_path: Path) -> None:
+    """Against a run without the plugin, each record's urgency is the same or higher."""
+    clean = records(run(tmp_path, fault.clean(), "--format", "jsonl", edits=fault.edit))
+    hurt = records(run(tmp_path, fault.plugin(), "--format", "jsonl", edits=fault.edit))
+    for before, after in zip(clean, hurt, strict=True):
+        assert LEVEL_RANK[after["urgency"]] >= LEVEL_RANK[before["urgency"]], (fault.id, before, after)
+        assert flags(before) <= flags(after), (fault.id, before, after)
+
+
+# -- formats and input adapters ----------------------------------------------------------------
+
+
+def test_format_write_failing_once_becomes_an_error_record_in_place(tmp_path: Path) -> None:
+    result = run(tmp_path, faulty.FormatPlugin("write"), "--format", "faulty")
+    assert result.exit_code == 1
+    assert result.stdout.splitlines() == ["1", "2", "3", "4", "5"]
+
+
+@pytest.mark.parametrize("where", ["factory", "write-always", "close"])
+def test_format_that_cannot_write_stops_loudly_and_leaves_no_output_file(where: str, tmp_path: Path) -> None:
+    target = tmp_path / "out.txt"
+    result = run(tmp_path, faulty.FormatPlugin(where), "--format", "faulty", "--output", str(target))
+    assert result.exit_code == 2, result.output
+    assert "Traceback" not in result.output
+    assert "faulty" in result.stderr
+    assert not target.exists()
+    assert not list(tmp_path.glob(".rules-*"))  # no partial file left behind
+
+
+@pytest.mark.parametrize("where", ["start", "middle"])
+def test_input_adapter_that_raises_stops_loudly_and_leaves_no_output_file(where: str, tmp_path: Path) -> None:
+    data = tmp_path / "cases.faulty"
+    data.write_text("anything", encoding="utf-8")
+    target = tmp_path / "out.jsonl"
+    host = make_plugin_host(entrypoints=False, extra=[("faulty", faulty.AdapterPlugin(where))])
+    result = CliRunner().invoke(
+        cli, ["evaluate", "leg-pain@1.0.0", str(data), "--output", str(target)], obj=App(_host=host)
+    )
+    assert result.exit_code == 2, result.output
+    assert "Traceback" not in result.output
+    assert "faulty" in result.stderr
+    assert not target.exists()
+    assert not list(tmp_path.glob(".rules-*"))
+
+
+def test_input_adapter_yielding_wrong_types_still_gives_one_result_each(tmp_path: Path) -> None:
+    data = tmp_path / "cases.faulty"
+    data.write_text("anything", encoding="utf-8")
+    host = make_plugin_host(entrypoints=False, extra=[("faulty", faulty.AdapterPlugin("wrong-type"))])
+    result = CliRunner().invoke(
+        cli, ["evaluate", "leg-pain@1.0.0", str(data), "--format", "jsonl"], obj=App(_host=host)
+    )
+    out = records(result)
+    assert len(out) == 3
+    assert [r["urgency"] for r in out[:2]] == ["emergency", "emergency"]
+    assert out[2]["status"] == "error"
+
+
+# -- authoring hook ----------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("plugin", [faulty.LintRaises, faulty.LintBadReport], ids=["raises", "bad-report"])
+def test_lint_plugin_fault_is_named_and_validate_still_reports(plugin: Any) -> None:
+    host = make_plugin_host(entrypoints=False, extra=[("faulty", plugin())])
+    result = CliRunner().invoke(cli, ["validate", "leg-pain@1.0.0"], obj=App(_host=host))
+    assert result.exception is None or isinstance(result.exception, SystemExit)
+    assert "Traceback" not in result.output
+    assert result.exit_code in (0, 1)
+    assert "faulty" in result.stdout or "odd" in result.stdout
+
+
+def test_fault_matrix_size() -> None:
+    """The counts docs/security.md reports; update both together."""
+    assert len(EVALUATION_FAULTS) == 18
