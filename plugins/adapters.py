@@ -11,6 +11,7 @@ import codecs
 import csv
 import io
 import json
+import re
 from collections.abc import Callable, Iterator
 from typing import Any, BinaryIO
 
@@ -21,8 +22,69 @@ def _reject_constant(name: str) -> Any:
     raise ValueError(f"{name} is not a valid JSON number")
 
 
-def _parse(raw: bytes | str) -> Any:
-    return json.loads(raw, parse_constant=_reject_constant)
+_KEY_END = re.compile(rb'"\s*:')
+
+
+class _Ambiguous(dict[str, Any]):
+    """An object in which some key appeared twice (json.loads would silently keep the last)."""
+
+    duplicate = ""
+
+
+def _marking_pairs(pairs: list[tuple[str, Any]]) -> dict[str, Any]:
+    out: dict[str, Any] = {}
+    duplicate = None
+    for key, value in pairs:
+        if key in out and duplicate is None:
+            duplicate = key
+        out[key] = value
+    if duplicate is None:
+        return out
+    marked = _Ambiguous(out)
+    marked.duplicate = duplicate
+    return marked
+
+
+def _parse(raw: bytes | str) -> tuple[Any, bool]:
+    """Parse one JSON text; also say whether its records need `_unreadable` (rarely true)."""
+    # Strict UTF-8 first: given bytes, json.loads would guess UTF-16/32, and JSON Lines is UTF-8.
+    text = raw.decode("utf-8") if isinstance(raw, bytes) else raw
+    data = json.loads(text, parse_constant=_reject_constant)
+    # Every key ends in `"` then `:`; fewer keys than such matches may mean a duplicate key, and
+    # only then is the text read again, marking the objects that had one.
+    blob = raw if isinstance(raw, bytes) else text.encode("utf-8", "surrogatepass")
+    reparsed = isinstance(data, (dict, list)) and _count_keys(data) < len(_KEY_END.findall(blob))
+    if reparsed:
+        data = json.loads(text, parse_constant=_reject_constant, object_pairs_hook=_marking_pairs)
+    return data, reparsed or "\\u" in text.lower()
+
+
+def _count_keys(value: Any) -> int:
+    if isinstance(value, dict):
+        return len(value) + sum(_count_keys(v) for v in value.values())
+    if isinstance(value, list):
+        return sum(_count_keys(v) for v in value)
+    return 0
+
+
+def _unreadable(value: Any) -> tuple[str, str] | None:
+    """Why a parsed record cannot be read unambiguously: a duplicate key or half a surrogate pair."""
+    if isinstance(value, str):
+        if any("\ud800" <= c <= "\udfff" for c in value):
+            return "invalid_json", "invalid JSON: a \\u escape encodes half a surrogate pair, not a character"
+        return None
+    if isinstance(value, _Ambiguous):
+        return "duplicate_key", f"key {value.duplicate!r} appears twice in one object; which answer is meant?"
+    items: Any = ()
+    if isinstance(value, dict):
+        items = (x for kv in value.items() for x in kv)
+    elif isinstance(value, list):
+        items = value
+    for item in items:
+        found = _unreadable(item)
+        if found:
+            return found
+    return None
 
 
 def _bad_json(exc: Exception) -> tuple[str, str]:
@@ -45,9 +107,13 @@ class JsonLines:
                 options.blank_lines += 1
                 continue
             try:
-                data = _parse(raw)
+                data, suspicious = _parse(raw)
+                problem = _unreadable(data) if suspicious else None
             except (ValueError, RecursionError) as exc:
                 yield InputRecord(line, None, _bad_json(exc))
+                continue
+            if problem:
+                yield InputRecord(line, None, problem)
                 continue
             if type(data) is not dict:
                 yield InputRecord(
@@ -64,14 +130,20 @@ class Json:
 
     def read(self, stream: BinaryIO, ruleset: Ruleset, options: ReadOptions) -> Iterator[InputRecord]:
         try:
-            data = _parse(stream.read().decode("utf-8-sig"))
+            data, suspicious = _parse(stream.read().decode("utf-8-sig"))
         except (ValueError, RecursionError) as exc:
             yield InputRecord(1, None, _bad_json(exc))
             return
         # In an array, `line` is the element's 1-based position.
-        records = data if isinstance(data, list) else [data]
+        records = data if type(data) is list else [data]
         for position, item in enumerate(records, 1):
-            if type(item) is not dict:
+            try:
+                problem = _unreadable(item) if suspicious else None
+            except RecursionError as exc:
+                problem = _bad_json(exc)
+            if problem:
+                yield InputRecord(position, None, problem)
+            elif not isinstance(item, dict):
                 yield InputRecord(
                     position,
                     None,
@@ -89,7 +161,9 @@ class Csv:
     extensions = (".csv",)
 
     def read(self, stream: BinaryIO, ruleset: Ruleset, options: ReadOptions) -> Iterator[InputRecord]:
-        text = io.TextIOWrapper(stream, encoding="utf-8-sig", newline="")
+        # surrogateescape: a bad byte spoils only its own row (the decoder reads ahead in
+        # chunks, so a strict one would fail rows before the bad byte, or stop the file).
+        text = io.TextIOWrapper(stream, encoding="utf-8-sig", errors="surrogateescape", newline="")
         try:
             yield from self._rows(text, {i.id: i for i in ruleset.inputs}, options)
         finally:
@@ -109,6 +183,7 @@ class Csv:
             )
             return
         header = [h.strip() for h in header]
+        twice = sorted({h for h in header if header.count(h) > 1})
         row = 0
         while True:
             start = reader.line_num + 1
@@ -128,6 +203,15 @@ class Csv:
                 options.blank_lines += 1
                 continue
             row += 1
+            if twice:
+                yield InputRecord(
+                    start, None, ("duplicate_key", f"column {twice[0]!r} appears twice in the header"), row
+                )
+                continue
+            bad = next((c for c in cells if _undecodable(c)), None)
+            if bad is not None:
+                yield InputRecord(start, None, ("invalid_utf8", "row is not valid UTF-8"), row)
+                continue
             if len(cells) != len(header):
                 yield InputRecord(
                     start,
@@ -145,6 +229,11 @@ class Csv:
             yield InputRecord(
                 start, record, None, row, record.get(options.id_field) if options.id_field else None
             )
+
+
+def _undecodable(cell: str) -> bool:
+    """True if the cell holds bytes that were not UTF-8 (kept as lone surrogates by the decoder)."""
+    return any("\udc80" <= c <= "\udcff" for c in cell)
 
 
 @hookimpl
