@@ -20,7 +20,7 @@ from rulewright.core.model import CONFIDENCE_RANK, LEVEL_RANK, LEVELS
 from rulewright.core.pluginhost import PluginHost, make_plugin_host
 from rulewright.core.records import InputRecord
 from rulewright.core.refs import fact_deps
-from rulewright.core.result import ErrorInfo, Escalation, OutcomeRef, RedFlagHit, Result
+from rulewright.core.result import ErrorInfo, Escalation, OutcomeRef, RedFlagHit, Result, json_safe
 from rulewright.core.version import __version__
 
 _REVIEW = LEVEL_RANK["review"]
@@ -41,9 +41,15 @@ class Engine:
     """A compiled ruleset. `evaluate` and `evaluate_batch` are pure and deterministic."""
 
     def __init__(
-        self, ruleset: m.Ruleset, *, host: PluginHost | None = None, id_field: str | None = "id"
+        self,
+        ruleset: m.Ruleset,
+        *,
+        host: PluginHost | None = None,
+        id_field: str | None = "id",
+        record_input: bool = False,
     ) -> None:
         self.ruleset = ruleset
+        self.record_input = record_input  # copy each record into its result, for `rules replay`
         self.host = host if host is not None else make_plugin_host()
         self.id_field = id_field
         registry = self.host.registry
@@ -103,6 +109,8 @@ class Engine:
             )
         record_id = record.get(self.id_field) if self.id_field else None
         result = self._new(line, record_id, row)
+        if self.record_input:
+            result.recorded = json_safe(record)
         trace: list[dict[str, Any]] | None = [] if explain else None
         result.trace = trace
         given = record

@@ -83,12 +83,15 @@ class Result:
     error: ErrorInfo | None = None
     trace: list[dict[str, Any]] | None = None
     plugins: list[str] = field(default_factory=list)
+    recorded: dict[str, Any] | None = None  # the record as read, with `--record-input` (for replay)
 
     def to_record(self) -> dict[str, Any]:
         """The stable JSON record; key order is part of the contract."""
         source: dict[str, Any] = {"line": self.line, "id": self.id}
         if self.row is not None:
             source["row"] = self.row
+        if self.recorded is not None:
+            source["record"] = self.recorded
         record: dict[str, Any] = {
             "input": source,
             "ruleset": dict(self.ruleset),
@@ -106,3 +109,16 @@ class Result:
         if self.trace is not None:
             record["trace"] = self.trace
         return record
+
+
+def json_safe(value: Any) -> Any:
+    """A copy of an input record that JSON can hold exactly (sets become sorted lists)."""
+    if isinstance(value, dict):
+        return {str(k): json_safe(v) for k, v in value.items()}
+    if isinstance(value, (list, tuple)):
+        return [json_safe(v) for v in value]
+    if isinstance(value, (set, frozenset)):
+        return sorted(json_safe(v) for v in value)
+    if value is None or isinstance(value, (str, bool, int, float)):
+        return value
+    return str(value)

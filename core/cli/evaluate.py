@@ -74,6 +74,11 @@ from rulewright.core.writers import FormatOptions
     help="YAML/JSON mapping of input id -> FHIR linkId for --input-format fhir-qr "
     "(overrides the ruleset's fhir.link_ids).",
 )
+@click.option(
+    "--record-input",
+    is_flag=True,
+    help="Copy each input record into its result (`input.record`), so `rules replay` can reproduce it.",
+)
 @click.option("-q", "--quiet", is_flag=True, help="No summary line on stderr.")
 @explain_option
 @id_field_option
@@ -89,6 +94,7 @@ def evaluate(
     output: str | None,
     fail_on: str | None,
     link_map: str | None,
+    record_input: bool,
     quiet: bool,
     explain: bool,
     id_field: str,
@@ -115,7 +121,7 @@ def evaluate(
     model = app.load(ruleset)
     host = app.host
     try:
-        engine = Engine(model, host=host, id_field=id_field)
+        engine = Engine(model, host=host, id_field=id_field, record_input=record_input)
     except EngineError as exc:
         fail(str(exc))
     fmt = fmt or ("text" if output is None and stdout_is_terminal() else "jsonl")
