@@ -9,7 +9,9 @@ carries every red flag the core found.
 from __future__ import annotations
 
 import math
+import os
 from collections.abc import Iterable, Iterator, Mapping
+from dataclasses import dataclass
 from typing import Any
 
 from rulewright.core import model as m
@@ -17,11 +19,16 @@ from rulewright.core.compiler import Compiler, OperatorError
 from rulewright.core.explain import explain as explain_condition
 from rulewright.core.inputs import InputChecker
 from rulewright.core.model import CONFIDENCE_RANK, LEVEL_RANK, LEVELS
-from rulewright.core.pluginhost import PluginHost, make_plugin_host
+from rulewright.core.pluginhost import DEFAULT_PLUGINS, PluginHost, make_plugin_host
 from rulewright.core.records import InputRecord
 from rulewright.core.refs import fact_deps
 from rulewright.core.result import ErrorInfo, Escalation, OutcomeRef, RedFlagHit, Result, json_safe
 from rulewright.core.version import __version__
+
+DECISION_CACHE_ENV = "RULEWRIGHT_DECISION_CACHE"
+"""Set to 0 to turn the decision cache off (for measuring it, or to rule it out)."""
+MEMO_SIZE = 65536
+"""At most this many distinct answer sets are cached per engine; later ones are evaluated in full."""
 
 _REVIEW = LEVEL_RANK["review"]
 _EMERGENCY = LEVEL_RANK["emergency"]
@@ -46,6 +53,7 @@ class Engine:
         *,
         host: PluginHost | None = None,
         id_field: str | None = "id",
+        memoize: bool | None = None,
         record_input: bool = False,
     ) -> None:
         self.ruleset = ruleset
@@ -90,6 +98,26 @@ class Engine:
         self._finished = self.host.impls("rulewright_evaluation_finished")
         self._ref = {"id": ruleset.id, "version": ruleset.version, "fingerprint": ruleset.fingerprint}
         self.components = [f"scorer:{ruleset.scorer}"] + [f"escalate:{name}" for name, _ in self._escalate]
+        self._memo: dict[tuple[Any, ...], _Decision] | None = {} if self._memoizable(memoize) else None
+
+    def _memoizable(self, memoize: bool | None) -> bool:
+        """Cache decisions by answers only when that cannot change a result.
+
+        The decision (red flags, scores, outcome, escalations) is a pure function of the checked
+        answers when every component that takes part is a built-in, and the answers compare
+        exactly (booleans, enum values and sets: no `1 == 1.0 == True` collisions). Observers
+        (`rulewright_evaluation_finished`) still run for every case.
+        """
+        if memoize is None:
+            memoize = os.environ.get(DECISION_CACHE_ENV, "1") != "0"
+        owners = self.host.registry.owners
+        return (
+            memoize
+            and all(i.type in ("boolean", "enum", "set") for i in self.ruleset.inputs)
+            and owners["scorers"][self.ruleset.scorer] in DEFAULT_PLUGINS
+            and all(owner in DEFAULT_PLUGINS for owner in owners["operators"].values())
+            and all(name in DEFAULT_PLUGINS for name, _ in self._escalate)
+        )
 
     # -- public API --------------------------------------------------------------------------
 
@@ -126,10 +154,21 @@ class Engine:
                     )
                 # Screen the record as it came in, so the failure hides no red flag.
                 rank = self._screen(result, self._check.check(given)[0], trace)
-                return self._fail_plugin(result, rank, name, prepared)
+                return self._finish(result, self._fail_plugin(result, rank, name, prepared))
             if prepared is not None:
                 record = prepared
         facts, problems = self._check.check(record)
+        # Cached decisions are keyed by the checked answers: only when no plugin rewrote them.
+        memo = self._memo if trace is None and not problems and record is given else None
+        if memo is not None:
+            key = tuple(map(facts.get, self._inputs))
+            known = memo.get(key)
+            if known is not None:
+                return self._finish(known.apply(result), known.rank)
+            rank = self._decide_case(result, facts, None)
+            if len(memo) < MEMO_SIZE:
+                memo[key] = _Decision.of(result, rank)
+            return self._finish(result, rank)
         rank = self._screen(result, facts, trace)
         if record is not given:
             rank = max(rank, self._screen_given(result, given))
@@ -139,7 +178,19 @@ class Engine:
             result.status = "error"
             result.error = ErrorInfo(first.code, message, first.path)
             return self._finish(result, rank)
-        contributions: list[dict[str, Any]] | None = [] if explain else None
+        return self._finish(result, self._decide_case(result, facts, trace, rank))
+
+    def _decide_case(
+        self,
+        result: Result,
+        facts: dict[str, Any],
+        trace: list[dict[str, Any]] | None,
+        rank: int | None = None,
+    ) -> int:
+        """Red flags (unless screened already), scores, outcome and escalations for checked answers."""
+        if rank is None:
+            rank = self._screen(result, facts, trace)
+        contributions: list[dict[str, Any]] | None = [] if trace is not None else None
         env = dict(facts)  # the scorer may write scores; it cannot change the answers
         try:
             self._score(env, contributions)
@@ -168,7 +219,7 @@ class Engine:
             except PluginError as exc:
                 result.status = "error"
                 result.error = ErrorInfo("plugin_error", str(exc), None)
-        return self._finish(result, rank)
+        return rank
 
     def evaluate_batch(
         self, records: Iterable[Mapping[str, Any] | InputRecord], *, explain: bool = False
@@ -404,12 +455,12 @@ class Engine:
                 )
         return result
 
-    def _fail_plugin(self, result: Result, rank: int, plugin: str, exc: Exception) -> Result:
+    def _fail_plugin(self, result: Result, rank: int, plugin: str, exc: Exception) -> int:
         result.status = "error"
         result.outcome = None
         result.recommendations = ()
         result.error = ErrorInfo("plugin_error", f"plugin {plugin!r} failed: {type(exc).__name__}: {exc}")
-        return self._finish(result, rank)
+        return rank
 
     def _unreadable(self, result: Result, code: str, message: str) -> Result:
         """A record we could not read at all: no red flag could be screened."""
@@ -417,6 +468,46 @@ class Engine:
         result.status = "error"
         result.error = ErrorInfo(code, message)
         return self._finish(result, rank)
+
+
+@dataclass(frozen=True, slots=True)
+class _Decision:
+    """What a case's answers decided, to be replayed onto the result of another case with them."""
+
+    status: str
+    outcome: OutcomeRef | None
+    red_flags: tuple[RedFlagHit, ...]
+    not_screened: tuple[str, ...]
+    scores: tuple[tuple[str, Any], ...]
+    missing: tuple[str, ...]
+    recommendations: tuple[str, ...]
+    error: ErrorInfo | None
+    rank: int
+
+    @classmethod
+    def of(cls, result: Result, rank: int) -> _Decision:
+        return cls(
+            result.status,
+            result.outcome,
+            tuple(result.red_flags),
+            tuple(result.not_screened),
+            tuple(result.scores.items()),
+            tuple(result.missing),
+            result.recommendations,
+            result.error,
+            rank,
+        )
+
+    def apply(self, result: Result) -> Result:
+        result.status = self.status
+        result.outcome = self.outcome
+        result.red_flags = list(self.red_flags)
+        result.not_screened = list(self.not_screened)
+        result.scores = dict(self.scores)
+        result.missing = list(self.missing)
+        result.recommendations = self.recommendations
+        result.error = self.error
+        return result
 
 
 _GUARDED = ("red_flags", "not_screened", "urgency", "status", "error", "outcome", "scores")

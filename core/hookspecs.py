@@ -52,7 +52,10 @@ def rulewright_register_formats(register: Register) -> None:
 
     `factory(stream, options) -> writer`, where `stream` is a text stream and `options` a
     `rulewright.core.FormatOptions`; the writer has `write(result)` (a `Result`) and `close()`.
-    The CLI selects it with `rules evaluate --format NAME`.
+    A factory with `concatenable = True` promises that the outputs of separate writers over
+    consecutive runs of results, joined, equal one writer's output (no header, no separators):
+    `--jobs` workers then render their chunks themselves. The CLI selects a format with
+    `rules evaluate --format NAME`.
     """
 
 
@@ -64,6 +67,12 @@ def rulewright_register_input_adapters(register: Register) -> None:
     `adapter.read(stream, ruleset, options) -> Iterator[InputRecord]` reads a binary stream and
     yields one `InputRecord` per record, an unparseable record as an `InputRecord` with `error`
     set, so nothing is dropped.
+
+    Optional, for `rules evaluate --jobs`: `adapter.split(stream, ruleset, options, size_kib)`
+    yields picklable chunks of raw input of about `size_kib` KiB cut at record boundaries, and
+    `adapter.read_chunk(chunk, ruleset, options)` reads one chunk in a worker process (line
+    numbers continuing from where the chunk starts). Without them the main process reads the
+    records and hands them to the workers.
     """
 
 

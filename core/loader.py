@@ -37,7 +37,7 @@ class Bundled:
         return f"{self.id}@{self.version}"
 
 
-def _semver_key(version: str) -> tuple[int, int, int, int, str]:
+def semver_key(version: str) -> tuple[int, int, int, int, str]:
     core, _, pre = version.partition("-")
     parts = [int(p) if p.isdigit() else 0 for p in core.split(".")[:3]] + [0, 0, 0]
     # A pre-release sorts before its release.
@@ -65,7 +65,7 @@ def bundled_rulesets() -> list[Bundled]:
                         entry,
                     )
                 )
-    out.sort(key=lambda b: (b.id, _semver_key(b.version)))
+    out.sort(key=lambda b: (b.id, semver_key(b.version)))
     return out
 
 
@@ -80,6 +80,10 @@ def resolve(ref: str) -> tuple[str, bytes]:
                 [Diagnostic("not-found", f"cannot read ruleset: {exc.strerror}", str(ref))]
             ) from None
     rid, _, version = ref.partition("@")
+    exact = files("rulewright.rulesets").joinpath(rid, f"{version}.yaml") if version and rid else None
+    if exact is not None and "/" not in version and exact.is_file():
+        # `id@version` names its file: no need to read every bundled ruleset's header.
+        return f"{rid}@{version} ({rid}/{version}.yaml)", exact.read_bytes()
     candidates = [b for b in bundled_rulesets() if b.id == rid]
     if not candidates:
         known = ", ".join(sorted({b.id for b in bundled_rulesets()})) or "none"
@@ -131,8 +135,23 @@ def load_document(ref: str) -> Document:
 
 
 def load_ruleset(ref: str, *, operators: Iterable[str] | None = None) -> m.Ruleset:
-    """Load and check a ruleset by path or bundled id; raise `RulesetError` if it has errors."""
-    ruleset, problems = check_document(load_document(ref), operators)
+    """Load and check a ruleset by path or bundled id; raise `RulesetError` if it has errors.
+
+    A ruleset that checked clean before (same bytes, version and operators) comes from the
+    cache in `rulecache` without parsing YAML or loading JSON Schema again.
+    """
+    from rulewright.core import rulecache
+    from rulewright.core.yamlload import load_yaml
+
+    operators = list(operators) if operators is not None else None
+    name, raw = resolve(ref)
+    entry = rulecache.key(raw, operators)
+    data = rulecache.get(entry)
+    if data is not None:
+        return parse_ruleset(data, source=name, fingerprint=fingerprint(data))
+    doc = load_yaml(raw, name)
+    ruleset, problems = check_document(doc, operators)
     if ruleset is None:
         raise RulesetError(problems)
+    rulecache.put(entry, doc.data)
     return ruleset

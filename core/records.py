@@ -24,5 +24,9 @@ class ReadOptions:
 
     id_field: str | None = "id"
     blank_lines: int = 0
+    first_line: int = 1
+    """Line number of the stream's first line (a chunk of a larger file starts later)."""
+    max_line_bytes: int = 16 * 1024 * 1024
+    """A longer line becomes a `line_too_long` error record; memory stays bounded."""
     link_ids: Mapping[str, str] | None = None
     """Input id -> FHIR linkId, overriding the ruleset's `fhir.link_ids` (`--link-map FILE`)."""

@@ -65,7 +65,7 @@ def score_to_json(value: Any) -> Any:
     return value if value is None else tidy(value)
 
 
-@dataclass
+@dataclass(slots=True)
 class Result:
     ruleset: dict[str, str]
     status: str  # ok | undetermined | error

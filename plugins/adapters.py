@@ -12,21 +12,18 @@ import csv
 import io
 import json
 import re
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from typing import Any, BinaryIO
 
+import orjson  # strict RFC 8259: NaN and Infinity are rejected, as they should be in a record
+
 from rulewright.core import InputRecord, ReadOptions, Ruleset, answer_from_text, hookimpl
-
-
-def _reject_constant(name: str) -> Any:
-    raise ValueError(f"{name} is not a valid JSON number")
-
 
 _KEY_END = re.compile(rb'"\s*:')
 
 
 class _Ambiguous(dict[str, Any]):
-    """An object in which some key appeared twice (json.loads would silently keep the last)."""
+    """An object in which some key appeared twice (a JSON parser silently keeps the last)."""
 
     duplicate = ""
 
@@ -45,18 +42,17 @@ def _marking_pairs(pairs: list[tuple[str, Any]]) -> dict[str, Any]:
     return marked
 
 
-def _parse(raw: bytes | str) -> tuple[Any, bool]:
-    """Parse one JSON text; also say whether its records need `_unreadable` (rarely true)."""
-    # Strict UTF-8 first: given bytes, json.loads would guess UTF-16/32, and JSON Lines is UTF-8.
-    text = raw.decode("utf-8") if isinstance(raw, bytes) else raw
-    data = json.loads(text, parse_constant=_reject_constant)
-    # Every key ends in `"` then `:`; fewer keys than such matches may mean a duplicate key, and
-    # only then is the text read again, marking the objects that had one.
-    blob = raw if isinstance(raw, bytes) else text.encode("utf-8", "surrogatepass")
-    reparsed = isinstance(data, (dict, list)) and _count_keys(data) < len(_KEY_END.findall(blob))
-    if reparsed:
-        data = json.loads(text, parse_constant=_reject_constant, object_pairs_hook=_marking_pairs)
-    return data, reparsed or "\\u" in text.lower()
+def _parse(raw: bytes) -> tuple[Any, bool]:
+    """Parse one JSON text; also say whether its records need `_unreadable` (rarely true).
+
+    orjson is strict (UTF-8 only, no NaN, no lone surrogates) but keeps the last of duplicate
+    keys. Every key ends in `"` then `:`; fewer keys than such matches may mean a duplicate, and
+    only then is the text read again, marking the objects that had one.
+    """
+    data = orjson.loads(raw)
+    if isinstance(data, (dict, list)) and _count_keys(data) < len(_KEY_END.findall(raw)):
+        return json.loads(raw.decode("utf-8"), object_pairs_hook=_marking_pairs), True
+    return data, False
 
 
 def _count_keys(value: Any) -> int:
@@ -68,16 +64,12 @@ def _count_keys(value: Any) -> int:
 
 
 def _unreadable(value: Any) -> tuple[str, str] | None:
-    """Why a parsed record cannot be read unambiguously: a duplicate key or half a surrogate pair."""
-    if isinstance(value, str):
-        if any("\ud800" <= c <= "\udfff" for c in value):
-            return "invalid_json", "invalid JSON: a \\u escape encodes half a surrogate pair, not a character"
-        return None
+    """Why a parsed record cannot be read unambiguously: a key that appears twice in one object."""
     if isinstance(value, _Ambiguous):
         return "duplicate_key", f"key {value.duplicate!r} appears twice in one object; which answer is meant?"
     items: Any = ()
     if isinstance(value, dict):
-        items = (x for kv in value.items() for x in kv)
+        items = value.values()
     elif isinstance(value, list):
         items = value
     for item in items:
@@ -87,20 +79,103 @@ def _unreadable(value: Any) -> tuple[str, str] | None:
     return None
 
 
-def _bad_json(exc: Exception) -> tuple[str, str]:
+def _bad_json(exc: Exception, raw: bytes | str = b"") -> tuple[str, str]:
     if isinstance(exc, UnicodeDecodeError):
         return "invalid_utf8", f"line is not valid UTF-8 ({exc.reason} at byte {exc.start})"
     if isinstance(exc, RecursionError):
         return "too_deep", "JSON nested too deeply"
+    if isinstance(raw, bytes):
+        try:
+            raw.decode("utf-8")
+        except UnicodeDecodeError as bad:
+            return _bad_json(bad)
+        try:  # parse again without the line's newline, so positions read "line 1 column N"
+            _parse(raw)
+        except (ValueError, RecursionError) as again:
+            exc = again
     return "invalid_json", f"invalid JSON: {exc}"
+
+
+def _lines(stream: BinaryIO, limit: int) -> Iterator[bytes | None]:
+    """The stream's lines; None for a line longer than `limit`, which is skipped unread."""
+    if limit <= 0:
+        yield from stream
+        return
+    readline = stream.readline
+    while raw := readline(limit + 1):
+        if len(raw) <= limit or raw.endswith(b"\n"):
+            yield raw
+            continue
+        while (rest := readline(limit)) and not rest.endswith(b"\n"):
+            pass
+        yield None
+
+
+def _skip_line(stream: BinaryIO) -> bytes:
+    """Read past the rest of an over-long line; return what follows its newline in the last read."""
+    while data := stream.read(64 * 1024):
+        cut = data.find(b"\n")
+        if cut >= 0:
+            return data[cut + 1 :]
+    return b""
 
 
 class JsonLines:
     extensions = (".jsonl", ".ndjson")
 
     def read(self, stream: BinaryIO, ruleset: Ruleset, options: ReadOptions) -> Iterator[InputRecord]:
+        yield from self.read_lines(_lines(stream, options.max_line_bytes), options)
+
+    def split(
+        self, stream: BinaryIO, ruleset: Ruleset, options: ReadOptions, size: int
+    ) -> Iterator[tuple[int, bytes | None]]:
+        """Whole lines in blocks of about `size` KiB, each with its first line number, for workers.
+
+        Cutting at newlines costs the reading process almost nothing, so workers do the parsing.
+        A line longer than `options.max_line_bytes` is skipped unread and yielded as `None`.
+        """
+        limit = options.max_line_bytes
+        block = max(size, 1) * 1024
+        first, carry = options.first_line, b""
+        while data := stream.read(block):
+            data = carry + data
+            cut = data.rfind(b"\n") + 1
+            if cut == 0:
+                carry = data
+                if 0 < limit < len(carry):
+                    yield first, None
+                    first += 1
+                    carry = _skip_line(stream)
+                continue
+            whole, carry = data[:cut], data[cut:]
+            yield first, whole
+            first += whole.count(b"\n")
+        if carry:
+            yield first, carry
+
+    def read_chunk(
+        self, chunk: tuple[int, bytes | None], ruleset: Ruleset, options: ReadOptions
+    ) -> Iterator[InputRecord]:
+        first, data = chunk
+        options.first_line = first
+        if data is None:
+            limit = options.max_line_bytes
+            yield InputRecord(first, None, ("line_too_long", f"line is longer than {limit} bytes"))
+            return
+        lines = data.split(b"\n")
+        if data.endswith(b"\n"):
+            lines.pop()
+        limit = options.max_line_bytes
+        yield from self.read_lines((None if 0 < limit < len(raw) else raw for raw in lines), options)
+
+    def read_lines(self, lines: Iterable[bytes | None], options: ReadOptions) -> Iterator[InputRecord]:
         id_field = options.id_field
-        for line, raw in enumerate(stream, 1):
+        for line, raw in enumerate(lines, options.first_line):
+            if raw is None:
+                yield InputRecord(
+                    line, None, ("line_too_long", f"line is longer than {options.max_line_bytes} bytes")
+                )
+                continue
             if line == 1 and raw.startswith(codecs.BOM_UTF8):
                 raw = raw[3:]
             if not raw.strip():
@@ -110,7 +185,7 @@ class JsonLines:
                 data, suspicious = _parse(raw)
                 problem = _unreadable(data) if suspicious else None
             except (ValueError, RecursionError) as exc:
-                yield InputRecord(line, None, _bad_json(exc))
+                yield InputRecord(line, None, _bad_json(exc, raw.rstrip(b"\r\n")))
                 continue
             if problem:
                 yield InputRecord(line, None, problem)
@@ -129,10 +204,12 @@ class Json:
     extensions = (".json",)
 
     def read(self, stream: BinaryIO, ruleset: Ruleset, options: ReadOptions) -> Iterator[InputRecord]:
+        raw = b""
         try:
-            data, suspicious = _parse(stream.read().decode("utf-8-sig"))
+            raw = stream.read()
+            data, suspicious = _parse(raw[3:] if raw.startswith(codecs.BOM_UTF8) else raw)
         except (ValueError, RecursionError) as exc:
-            yield InputRecord(1, None, _bad_json(exc))
+            yield InputRecord(1, None, _bad_json(exc, raw))
             return
         # In an array, `line` is the element's 1-based position.
         records = data if type(data) is list else [data]

@@ -12,8 +12,8 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Any, TextIO
 
-from rulewright.core import LEVEL_RANK, FormatOptions, Result, hookimpl
-from rulewright.plugins.interop import case_label, ruleset_system, score_text, stable_uuid, write_json_line
+from rulewright.core import LEVEL_RANK, FormatOptions, Result, hookimpl, score_text
+from rulewright.plugins.interop import case_label, ruleset_system, stable_uuid, write_json_line
 
 INDICATOR = {"emergency": "critical", "urgent": "critical", "review": "warning", "routine": "info"}
 """Urgency -> card indicator. `urgent` is critical too: it asks for action today, not later."""

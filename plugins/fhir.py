@@ -14,12 +14,11 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Any, TextIO
 
-from rulewright.core import FormatOptions, Result, hookimpl
+from rulewright.core import FormatOptions, Result, hookimpl, score_text
 from rulewright.plugins.interop import (
     RULESET_URN,
     case_label,
     ruleset_system,
-    score_text,
     stable_uuid,
     write_json_line,
 )

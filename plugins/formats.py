@@ -1,4 +1,4 @@
-"""Built-in output formats: `jsonl` (one record per line), `json` (an array) and `text`.
+"""Built-in output formats: `jsonl` (one record per line), `json` (an array), `csv` and `text`.
 
 A format is a factory `factory(stream, options) -> writer`; the writer's `write(result)` is
 called once per result, in input order, and `close()` once at the end.
@@ -6,20 +6,40 @@ called once per result, in input order, and `close()` once at the end.
 
 from __future__ import annotations
 
+import csv
 import json
 from collections.abc import Callable
 from typing import Any, TextIO
 
+import orjson
+
 from rulewright.core import FormatOptions, Result, hookimpl, score_text, trace_lines
 
 
+def _default(value: Any) -> Any:
+    if isinstance(value, (set, frozenset)):
+        return sorted(value, key=str)
+    raise TypeError(f"{type(value).__name__} is not JSON serializable")
+
+
+def dumps_line(record: dict[str, Any]) -> str:
+    """One compact JSON line (with its newline), UTF-8 text as is."""
+    try:
+        return orjson.dumps(record, default=_default, option=orjson.OPT_APPEND_NEWLINE).decode()
+    except TypeError:
+        # orjson refuses integers beyond 64 bits, which a caller's id may be; the stdlib does not.
+        return json.dumps(record, ensure_ascii=False, separators=(",", ":"), default=_default) + "\n"
+
+
 class JsonLinesWriter:
+    concatenable = True
+    """Chunks written by separate writers, joined in order, equal one writer's output (`--jobs`)."""
+
     def __init__(self, stream: TextIO, options: FormatOptions) -> None:
         self.stream = stream
-        self.dumps = json.JSONEncoder(ensure_ascii=False, separators=(",", ":")).encode
 
     def write(self, result: Result) -> None:
-        self.stream.write(self.dumps(result.to_record()) + "\n")
+        self.stream.write(dumps_line(result.to_record()))
 
     def close(self) -> None:
         pass
@@ -31,12 +51,64 @@ class JsonArrayWriter:
         self.count = 0
 
     def write(self, result: Result) -> None:
-        text = json.dumps(result.to_record(), ensure_ascii=False, indent=2)
+        text = json.dumps(result.to_record(), ensure_ascii=False, indent=2, default=_default)
         self.stream.write(("[\n" if self.count == 0 else ",\n") + text)
         self.count += 1
 
     def close(self) -> None:
         self.stream.write("[]\n" if self.count == 0 else "\n]\n")
+
+
+class CsvWriter:
+    """One row per result, for spreadsheets: lists joined with `;`, scores as `id=value`."""
+
+    COLUMNS = (
+        "line",
+        "row",
+        "id",
+        "ruleset",
+        "version",
+        "fingerprint",
+        "status",
+        "outcome",
+        "urgency",
+        "red_flags",
+        "not_screened",
+        "scores",
+        "missing",
+        "error_code",
+        "error_message",
+    )
+
+    def __init__(self, stream: TextIO, options: FormatOptions) -> None:
+        self.rows = csv.writer(stream, lineterminator="\n")
+        self.rows.writerow(self.COLUMNS)
+
+    def write(self, result: Result) -> None:
+        rec = result.to_record()
+        source, ruleset, error = rec["input"], rec["ruleset"], rec["error"] or {}
+        self.rows.writerow(
+            (
+                source["line"],
+                source.get("row"),
+                source["id"],
+                ruleset["id"],
+                ruleset["version"],
+                ruleset["fingerprint"],
+                rec["status"],
+                rec["outcome"]["id"] if rec["outcome"] else None,
+                rec["urgency"],
+                ";".join(f["id"] for f in rec["red_flags"]),
+                ";".join(rec["not_screened"]),
+                ";".join(f"{k}={score_text(v)}" for k, v in rec["scores"].items()),
+                ";".join(rec["missing"]),
+                error.get("code"),
+                error.get("message"),
+            )
+        )
+
+    def close(self) -> None:
+        pass
 
 
 _COLOURS = {"emergency": "\033[1;31m", "urgent": "\033[31m", "review": "\033[33m", "routine": "\033[32m"}
@@ -95,3 +167,4 @@ def rulewright_register_formats(register: Callable[[str, Any], None]) -> None:
     register("jsonl", JsonLinesWriter)
     register("json", JsonArrayWriter)
     register("text", TextWriter)
+    register("csv", CsvWriter)

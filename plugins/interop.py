@@ -35,12 +35,3 @@ def ruleset_system(result: Result, what: str) -> str:
 
 def write_json_line(stream: TextIO, data: dict[str, Any]) -> None:
     stream.write(json.dumps(data, ensure_ascii=False, separators=(",", ":")) + "\n")
-
-
-def score_text(value: Any) -> str:
-    """A score from a result record for people: `3`, `2..3` (an interval) or `unknown`."""
-    if isinstance(value, dict):
-        return f"{score_text(value['min'])}..{score_text(value['max'])}"
-    if isinstance(value, float) and value.is_integer():
-        return str(int(value))
-    return "unknown" if value is None else str(value)

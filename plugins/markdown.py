@@ -8,8 +8,8 @@ import re
 from collections.abc import Callable
 from typing import Any, TextIO
 
-from rulewright.core import FormatOptions, Result, hookimpl
-from rulewright.plugins.interop import case_label, score_text
+from rulewright.core import FormatOptions, Result, hookimpl, score_text
+from rulewright.plugins.interop import case_label
 
 _SPECIAL = re.compile(r"([\\`*_{}\[\]<>()#+\-.!|~])")
 

@@ -379,3 +379,16 @@ def test_readme_quick_start_prints_a_decided_result(invoke: Any) -> None:
     first = result.stdout.splitlines()[0]
     assert "undetermined" not in first.lower() and "error" not in first.lower()
     assert "Likely nerve pain" in first
+
+
+def test_migration_notes_name_every_new_input_and_red_flag() -> None:
+    from tests.conftest import ROOT
+
+    notes = (ROOT / "docs" / "integrators" / "leg-pain-migration.md").read_text("utf-8")
+    old, new = load_ruleset("leg-pain@1.0.0"), load_ruleset("leg-pain@2.0.0")
+    for decl in new.inputs:
+        assert f"`{decl.id}`" in notes, decl.id
+    for flag in new.red_flags:
+        assert f"`{flag.id}`" in notes, flag.id
+    for outcome in [*old.outcomes, *new.outcomes, new.default]:
+        assert outcome is not None and f"`{outcome.id}`" in notes, outcome.id

@@ -139,3 +139,20 @@ def test_hostile_results_lines_are_reported_not_fatal(tmp_path: Path) -> None:
     assert result.exit_code == 0, result.output
     assert "identical 1" in result.stderr
     assert f"unreadable {len(hostile)}" in result.stderr
+
+
+def test_record_input_is_kept_by_parallel_workers(tmp_path: Path) -> None:
+    cases = write_cases(tmp_path, LEG_PAIN_CASES * 50)
+    serial = record_results(tmp_path, "leg-pain@1.0.0", cases, "serial.jsonl")
+    parallel = tmp_path / "parallel.jsonl"
+    invoke("evaluate", "leg-pain@1.0.0", str(cases), "--record-input", "--jobs", "2", "-o", str(parallel))
+    assert parallel.read_bytes() == serial.read_bytes()
+    assert all("record" in json.loads(line)["input"] for line in parallel.read_text().splitlines())
+
+
+def test_spawned_workers_rebuild_the_engine_with_record_input() -> None:
+    # Linux forks (workers inherit the engine); macOS and Windows spawn and rebuild it from the Job.
+    from rulewright.core.cli.parallel import Job, Worker
+
+    job = Job("leg-pain@1.0.0", "id", False, "jsonl", "jsonl", False, record_input=True)
+    assert Worker.build(job).engine.record_input is True

@@ -24,6 +24,7 @@ COMMANDS = {
     "test": "rulewright.core.cli.test:test",
     "fmt": "rulewright.core.cli.fmt:fmt",
     "new": "rulewright.core.cli.new:new",
+    "docs": "rulewright.core.cli.docs:docs",
     "replay": "rulewright.core.cli.replay:replay",
 }
 

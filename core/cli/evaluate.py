@@ -5,19 +5,21 @@ from __future__ import annotations
 import os
 import sys
 import tempfile
-from collections import Counter
 from collections.abc import Iterator
 from pathlib import Path
 from typing import IO, Any, BinaryIO
 
 import click
 
-from rulewright.core.cli import exitcodes
+from rulewright.core.cli import exitcodes, parallel
 from rulewright.core.cli.app import App, fail, stdout_is_terminal
+from rulewright.core.cli.batch import Tally, WriterFailed, write_all
 from rulewright.core.cli.options import explain_option, id_field_option
+from rulewright.core.cli.parallel import Job
+from rulewright.core.cli.progress import Progress, wanted
 from rulewright.core.model import LEVEL_RANK, Ruleset
 from rulewright.core.records import InputRecord, ReadOptions
-from rulewright.core.result import ErrorInfo, Result
+from rulewright.core.result import Result
 from rulewright.core.writers import FormatOptions
 
 
@@ -37,7 +39,7 @@ from rulewright.core.writers import FormatOptions
     "fmt",
     default=None,
     metavar="NAME",
-    help="Output format: jsonl, json, text, markdown, fhir, cds-hooks or one a plugin adds. "
+    help="Output format: jsonl, json, csv, text, markdown, fhir, cds-hooks or one a plugin adds. "
     "Default: text on a terminal, else jsonl.",
 )
 @click.option(
@@ -75,6 +77,26 @@ from rulewright.core.writers import FormatOptions
     "(overrides the ruleset's fhir.link_ids).",
 )
 @click.option(
+    "-j",
+    "--jobs",
+    type=click.IntRange(min=0),
+    default=1,
+    show_default=True,
+    help="Worker processes (0: one per CPU). Records are still written in input order.",
+)
+@click.option(
+    "--progress/--no-progress",
+    default=None,
+    help="Show progress on stderr. Default: only when stderr is a terminal.",
+)
+@click.option(
+    "--max-line-bytes",
+    type=click.IntRange(min=1),
+    default=ReadOptions.max_line_bytes,
+    show_default=True,
+    help="A longer input line becomes a line_too_long error record (memory stays bounded).",
+)
+@click.option(
     "--record-input",
     is_flag=True,
     help="Copy each input record into its result (`input.record`), so `rules replay` can reproduce it.",
@@ -94,6 +116,9 @@ def evaluate(
     output: str | None,
     fail_on: str | None,
     link_map: str | None,
+    jobs: int,
+    progress: bool | None,
+    max_line_bytes: int,
     record_input: bool,
     quiet: bool,
     explain: bool,
@@ -128,36 +153,77 @@ def evaluate(
     formats = host.registry.items["formats"]
     if fmt not in formats:
         fail(f"unknown output format {fmt!r}; available: {', '.join(sorted(formats))}")
-    read_options = ReadOptions(id_field=id_field, link_ids=_link_map(link_map, model) if link_map else None)
+    read_options = ReadOptions(
+        id_field=id_field,
+        max_line_bytes=max_line_bytes,
+        link_ids=_link_map(link_map, model) if link_map else None,
+    )
     color = fmt == "text" and output is None and stdout_is_terminal() and "NO_COLOR" not in os.environ
     options = FormatOptions(explain=explain, color=color, ruleset=model)
     owner = host.registry.owners["formats"][fmt]
-    with _Sink(output) as stream:
-        writer = _plugin_call(formats[fmt], f"output format {fmt!r} from plugin {owner!r}", stream, options)
-        # Opened only once the writer exists, so a writer that fails to start leaves no file open.
-        if answers:
-            records: Iterator[InputRecord] = iter([_answers_record(model, answers)])
-        else:
-            assert input_path is not None
-            records = _read(app, model, input_path, input_format, read_options)
-        tally = _Tally()
-        flush_each = input_path == "-"
-        for result in engine.evaluate_batch(records, explain=explain):
-            _write(writer, result, fmt, owner)
-            if flush_each:
-                stream.flush()
-            tally.add(result)
-            if on_error == "fail" and result.status == "error" and result.error is not None:
-                writer.close()
+    who = f"output format {fmt!r} from plugin {owner!r}"
+    tally = Tally()
+    source: _Source | None = None
+    stop = on_error == "fail"
+    jobs = jobs or os.cpu_count() or 1
+    try:
+        with _Sink(output) as stream:
+            writer = _plugin_call(formats[fmt], who, stream, options)
+            # Opened only once the writer exists, so a writer that fails to start leaves no file open.
+            if answers:
+                records: Iterator[InputRecord] = iter([_answers_record(model, answers)])
+            else:
+                assert input_path is not None
+                source = _open(app, input_path, input_format)
+                records = _records(app, source, model, read_options)
+            with Progress(source is not None and wanted(progress), "evaluating") as bar:
+                if source is not None and jobs > 1:
+                    done = _run_parallel(
+                        ruleset,
+                        engine,
+                        host,
+                        source,
+                        read_options,
+                        writer,
+                        stream,
+                        tally,
+                        jobs,
+                        bar,
+                        explain=explain,
+                        fmt=fmt,
+                        stop=stop,
+                    )
+                else:
+                    results = bar.counted(engine.evaluate_batch(records, explain=explain))
+                    if input_path == "-":
+                        results = _flushed(results, stream)
+                    done = write_all(results, writer, fmt, owner, tally, stop_on_error=stop)
+                    tally.blank_lines += read_options.blank_lines
+            if not done:
                 stream.abandon()
-                fail(f"line {result.line}: {result.error.message} (--on-error fail)", exitcodes.FINDINGS)
-        _plugin_call(writer.close, f"output format {fmt!r} from plugin {owner!r}")
+                fail(
+                    f"line {tally.first_error}: {tally.first_error_message} (--on-error fail)",
+                    exitcodes.FINDINGS,
+                )
+            _plugin_call(writer.close, who)
+    except WriterFailed as exc:
+        fail(str(exc))
+    finally:
+        if source is not None:
+            source.close()
     if not quiet and not answers:
-        click.echo(tally.summary(read_options.blank_lines), err=True)
+        click.echo(tally.summary(), err=True)
     if fail_on and tally.max_rank >= LEVEL_RANK[fail_on]:
         raise click.exceptions.Exit(exitcodes.FAIL_ON)
     if tally.status["error"]:
         raise click.exceptions.Exit(exitcodes.FINDINGS)
+
+
+def _flushed(results: Iterator[Result], stream: _Sink) -> Iterator[Result]:
+    """From stdin, each record's output is flushed before the next is read (interactive pipes)."""
+    for result in results:
+        yield result
+        stream.flush()
 
 
 def _link_map(path: str, model: Ruleset) -> dict[str, str]:
@@ -196,43 +262,90 @@ def _answers_record(model: Ruleset, answers: tuple[str, ...]) -> InputRecord:
     return InputRecord(None, record)
 
 
-def _read(
-    app: App, model: Ruleset, path: str, input_format: str, options: ReadOptions
-) -> Iterator[InputRecord]:
+class _Source:
+    """The input stream and the adapter that reads it."""
+
+    def __init__(self, stream: BinaryIO, name: str, adapter: Any) -> None:
+        self.stream = stream
+        self.format = name
+        self.adapter = adapter
+
+    def close(self) -> None:
+        if self.stream is not sys.stdin.buffer:
+            self.stream.close()
+
+
+def _open(app: App, path: str, input_format: str) -> _Source:
     adapters = app.host.registry.items["input_adapters"]
+    name = input_format
+    if name != "auto" and name not in adapters:
+        fail(f"unknown input format {name!r}; available: {', '.join(sorted(adapters))}")
     stream: BinaryIO
     if path == "-":
         stream = sys.stdin.buffer
     else:
         try:
-            stream = open(path, "rb")  # noqa: SIM115 - closed by the generator below
+            stream = open(path, "rb")  # noqa: SIM115 - closed by _Source.close
         except OSError as exc:
             fail(f"cannot read {path}: {exc.strerror}")
-    name = input_format
     if name == "auto":
         name = _detect(adapters, path, stream)
     if name not in adapters:
         fail(f"unknown input format {name!r}; available: {', '.join(sorted(adapters))}")
-    adapter = adapters[name]
-    owner = app.host.registry.owners["input_adapters"][name]
+    return _Source(stream, name, adapters[name])
 
-    def records() -> Iterator[InputRecord]:
-        count = 0
-        try:
-            for item in adapter.read(stream, model, options):
-                count += 1
-                yield item
-        except Exception as exc:
-            # The rest of the input cannot be read: stop loudly (an `--output` file is not written).
-            fail(
-                f"input format {name!r} from plugin {owner!r} failed after {count} record(s): "
-                f"{type(exc).__name__}: {exc}; stopping, the rest of the input was not read"
-            )
-        finally:
-            if stream is not sys.stdin.buffer:
-                stream.close()
 
-    return records()
+def _records(app: App, source: _Source, model: Ruleset, options: ReadOptions) -> Iterator[InputRecord]:
+    owner = app.host.registry.owners["input_adapters"][source.format]
+    count = 0
+    try:
+        for item in source.adapter.read(source.stream, model, options):
+            count += 1
+            yield item
+    except Exception as exc:
+        # The rest of the input cannot be read: stop loudly (an `--output` file is not written).
+        fail(
+            f"input format {source.format!r} from plugin {owner!r} failed after {count} record(s): "
+            f"{type(exc).__name__}: {exc}; stopping, the rest of the input was not read"
+        )
+
+
+def _run_parallel(
+    ruleset: str,
+    engine: Any,
+    host: Any,
+    source: _Source,
+    read_options: ReadOptions,
+    writer: Any,
+    stream: _Sink,
+    tally: Tally,
+    jobs: int,
+    bar: Progress,
+    *,
+    explain: bool,
+    fmt: str,
+    stop: bool,
+) -> bool:
+    job = Job(
+        ruleset,
+        read_options.id_field,
+        explain,
+        fmt,
+        source.format,
+        stop,
+        read_options.max_line_bytes,
+        read_options.link_ids,
+        engine.record_input,
+    )
+    worker = parallel.Worker(job, engine, host)
+    work = parallel.payloads(source.adapter, source.stream, engine.ruleset, read_options)
+    try:
+        return parallel.run(job, worker, work, stream, writer, tally, jobs, bar.update)
+    except (OSError, WriterFailed, click.exceptions.Exit):
+        raise
+    except Exception as exc:
+        # An input adapter or format failed in a worker or while splitting the input.
+        fail(f"--jobs {jobs}: {type(exc).__name__}: {exc}; stopping, the rest of the input was not evaluated")
 
 
 def _detect(adapters: dict[str, Any], path: str, stream: BinaryIO) -> str:
@@ -254,54 +367,6 @@ def _plugin_call(fn: Any, who: str, *args: Any) -> Any:
         fail(f"{who} failed: {type(exc).__name__}: {exc}; stopping")
 
 
-def _write(writer: Any, result: Result, fmt: str, owner: str) -> None:
-    try:
-        writer.write(result)
-    except Exception as exc:  # a failing format plugin must not lose the record or its red flags
-        result.status = "error"
-        result.outcome = None
-        result.error = ErrorInfo(
-            "plugin_error", f"output format {fmt!r} from plugin {owner!r} failed: {type(exc).__name__}: {exc}"
-        )
-        try:
-            writer.write(result)
-        except Exception:
-            fail(
-                f"output format {fmt!r} from plugin {owner!r} failed twice at line {result.line}; "
-                "stopping so no record is lost silently"
-            )
-
-
-class _Tally:
-    def __init__(self) -> None:
-        self.count = 0
-        self.status: Counter[str] = Counter()
-        self.urgency: Counter[str] = Counter()
-        self.first_error: int | None = None
-        self.max_rank = 0
-
-    def add(self, result: Result) -> None:
-        self.count += 1
-        self.status[result.status] += 1
-        self.urgency[result.urgency] += 1
-        self.max_rank = max(self.max_rank, LEVEL_RANK[result.urgency])
-        if result.status == "error" and self.first_error is None:
-            self.first_error = result.line
-
-    def summary(self, blank: int) -> str:
-        parts = [f"evaluated {self.count} record{'s' if self.count != 1 else ''}"]
-        parts.append(", ".join(f"{s} {self.status[s]}" for s in ("ok", "undetermined", "error")))
-        parts.append(
-            "urgency "
-            + ", ".join(f"{u} {self.urgency[u]}" for u in ("emergency", "urgent", "review", "routine"))
-        )
-        if blank:
-            parts.append(f"{blank} blank line{'s' if blank != 1 else ''} skipped")
-        if self.first_error is not None:
-            parts.append(f"first error at line {self.first_error}")
-        return "rules: " + "; ".join(parts)
-
-
 class _Sink:
     """stdout, or a temporary file renamed over `--output` only when the run completes."""
 
@@ -319,6 +384,15 @@ class _Sink:
 
     def write(self, text: str) -> int:
         return self.stream.write(text)
+
+    def write_bytes(self, data: bytes) -> None:
+        """UTF-8 text already encoded (by a `--jobs` worker), written without decoding it again."""
+        buffer = getattr(self.stream, "buffer", None)
+        if buffer is None:
+            self.stream.write(data.decode("utf-8"))
+            return
+        self.stream.flush()
+        buffer.write(data)
 
     def flush(self) -> None:
         self.stream.flush()

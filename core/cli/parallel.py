@@ -1,0 +1,185 @@
+"""`rules evaluate --jobs N`: evaluate chunks of records in worker processes, write in input order.
+
+The main process reads the input in chunks (raw lines when the input adapter can `split` its
+stream, else records it has read), keeps at most a few chunks in flight per worker (memory stays
+bounded), and writes each chunk's output as soon as every chunk before it is written. Workers
+render chunks themselves when the output format is `concatenable` (JSON Lines: the output of
+consecutive chunks, joined, is the output of the whole); otherwise they return the results and
+the main process writes them. Either way the records, their order and the summary are exactly
+those of a serial run.
+"""
+
+from __future__ import annotations
+
+import io
+import multiprocessing
+import sys
+from collections import deque
+from collections.abc import Callable, Iterator, Mapping
+from dataclasses import dataclass, field
+from itertools import islice
+from typing import Any, BinaryIO
+
+from rulewright.core.cli.batch import Tally, write_all
+from rulewright.core.records import InputRecord, ReadOptions
+from rulewright.core.result import Result
+from rulewright.core.writers import FormatOptions
+
+CHUNK_RECORDS = 1000
+"""Records per chunk when the main process reads records: enough to amortise the hand-over."""
+CHUNK_KIB = 256
+"""KiB per block for adapters that split raw input (about 1,500 leg-pain records)."""
+IN_FLIGHT = 3
+"""Chunks queued per worker, so no worker waits while the main process writes."""
+
+
+@dataclass(frozen=True)
+class Job:
+    """What a worker needs to rebuild the engine (with `spawn`, nothing else crosses over)."""
+
+    ruleset: str
+    id_field: str | None
+    explain: bool
+    fmt: str
+    input_format: str
+    stop_on_error: bool
+    max_line_bytes: int = ReadOptions.max_line_bytes
+    link_ids: Mapping[str, str] | None = None
+    record_input: bool = False
+
+
+@dataclass
+class ChunkOutput:
+    data: bytes | None  # the rendered chunk (UTF-8), when the format is concatenable
+    results: list[Result] | None  # otherwise the results, for the main process to write
+    tally: Tally = field(default_factory=Tally)
+    stopped: bool = False  # an error record ended the chunk under --on-error fail
+
+
+class Worker:
+    def __init__(self, job: Job, engine: Any, host: Any) -> None:
+        self.job = job
+        self.engine = engine
+        self.adapter = host.registry.items["input_adapters"][job.input_format]
+        self.factory = host.registry.items["formats"][job.fmt]
+        self.owner = host.registry.owners["formats"][job.fmt]
+        self.renders = bool(getattr(self.factory, "concatenable", False))
+
+    @classmethod
+    def build(cls, job: Job) -> Worker:
+        from rulewright.core.engine import Engine
+        from rulewright.core.loader import load_ruleset
+        from rulewright.core.pluginhost import make_plugin_host
+
+        host = make_plugin_host()
+        model = load_ruleset(job.ruleset, operators=host.registry.items["operators"])
+        return cls(job, Engine(model, host=host, id_field=job.id_field, record_input=job.record_input), host)
+
+    def run(self, payload: tuple[str, Any]) -> ChunkOutput:
+        kind, data = payload
+        options = ReadOptions(
+            id_field=self.job.id_field, max_line_bytes=self.job.max_line_bytes, link_ids=self.job.link_ids
+        )
+        records = self.adapter.read_chunk(data, self.engine.ruleset, options) if kind == "split" else data
+        results = self.engine.evaluate_batch(records, explain=self.job.explain)
+        tally = Tally()
+        if self.renders:
+            # Encoded here, in parallel, so the main process only copies bytes to the output.
+            buffer = io.BytesIO()
+            text = io.TextIOWrapper(buffer, encoding="utf-8", newline="\n")
+            writer = self.factory(text, FormatOptions(explain=self.job.explain, ruleset=self.engine.ruleset))
+            done = write_all(
+                results, writer, self.job.fmt, self.owner, tally, stop_on_error=self.job.stop_on_error
+            )
+            text.flush()
+            out = ChunkOutput(buffer.getvalue(), None, tally, not done)
+            text.detach()
+        else:
+            kept: list[Result] = []
+            stopped = False
+            for result in results:
+                kept.append(result)
+                if self.job.stop_on_error and result.status == "error":
+                    stopped = True
+                    break
+            out = ChunkOutput(None, kept, tally, stopped)
+        tally.blank_lines = options.blank_lines
+        return out
+
+
+_worker: Worker | None = None  # this process's worker: inherited under fork, built under spawn
+
+
+def _init(job: Job) -> None:
+    global _worker
+    if _worker is None:
+        _worker = Worker.build(job)
+
+
+def _run(payload: tuple[str, Any]) -> ChunkOutput:
+    assert _worker is not None
+    return _worker.run(payload)
+
+
+def payloads(adapter: Any, stream: BinaryIO, model: Any, options: ReadOptions) -> Iterator[tuple[str, Any]]:
+    if hasattr(adapter, "split") and hasattr(adapter, "read_chunk"):
+        for chunk in adapter.split(stream, model, options, CHUNK_KIB):
+            yield "split", chunk
+        return
+    records: Iterator[InputRecord] = iter(adapter.read(stream, model, options))
+    while batch := list(islice(records, CHUNK_RECORDS)):
+        yield "records", batch
+
+
+def run(
+    job: Job,
+    worker: Worker,
+    work: Iterator[tuple[str, Any]],
+    sink: Any,
+    writer: Any,
+    tally: Tally,
+    jobs: int,
+    on_chunk: Callable[[int], None] = lambda count: None,
+) -> bool:
+    """Evaluate `work` on `jobs` processes, writing to `writer`/`sink` in order; False if stopped."""
+    global _worker
+    # fork hands the workers the engine already built; elsewhere each worker builds its own.
+    method = "fork" if sys.platform == "linux" else "spawn"
+    _worker = worker if method == "fork" else None
+    try:
+        with multiprocessing.get_context(method).Pool(jobs, initializer=_init, initargs=(job,)) as pool:
+            pending: deque[Any] = deque()
+            for payload in work:
+                pending.append(pool.apply_async(_run, (payload,)))
+                if len(pending) >= jobs * IN_FLIGHT and not _drain(
+                    pending.popleft(), job, worker, sink, writer, tally, on_chunk
+                ):
+                    return False
+            while pending:
+                if not _drain(pending.popleft(), job, worker, sink, writer, tally, on_chunk):
+                    return False
+    finally:
+        _worker = None
+    return True
+
+
+def _drain(
+    future: Any,
+    job: Job,
+    worker: Worker,
+    sink: Any,
+    writer: Any,
+    tally: Tally,
+    on_chunk: Callable[[int], None],
+) -> bool:
+    out: ChunkOutput = future.get()
+    if out.data is not None:
+        sink.write_bytes(out.data)
+        tally.merge(out.tally)
+        done = not out.stopped
+    else:
+        assert out.results is not None
+        tally.blank_lines += out.tally.blank_lines
+        done = write_all(out.results, writer, job.fmt, worker.owner, tally, stop_on_error=job.stop_on_error)
+    on_chunk(tally.count)
+    return done

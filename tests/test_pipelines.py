@@ -1,0 +1,201 @@
+"""Batch evaluation for pipelines: `--jobs`, CSV output, progress, long lines, hostile records."""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+import random
+import subprocess
+import sys
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+Invoke = Any
+RULES = str(Path(sys.executable).parent / "rules")
+QUALITIES = ["dull", "achy", "sore", "sharp", "burning", "tingling", "electric"]
+
+
+def _case(rng: random.Random, n: int) -> dict[str, Any]:
+    record: dict[str, Any] = {"id": f"c{n}"}
+    if rng.random() < 0.9:
+        record["pain_quality"] = rng.choice(QUALITIES)
+    if rng.random() < 0.9:
+        record["pain_pattern"] = rng.choice(["moves_around", "follows_path"])
+    for key in ("numbness_tingling_weakness", "bladder_bowel_control", "pain_severe"):
+        if rng.random() < 0.9:
+            record[key] = rng.random() < 0.3
+    return record
+
+
+def _jsonl_with_bad_lines(path: Path, count: int) -> dict[int, bytes]:
+    """Write `count` lines; every 97th is hostile. Returns {line number: bad line}."""
+    rng = random.Random(8)
+    hostile = [b"{not json", b"\xff\xfe\xfd", b"[1, 2]", b'"just a string"', b'{"pain_quality": 7}']
+    bad: dict[int, bytes] = {}
+    with path.open("wb") as out:
+        for n in range(1, count + 1):
+            if n % 97 == 0:
+                bad[n] = hostile[n // 97 % len(hostile)]
+                out.write(bad[n] + b"\n")
+            elif n % 211 == 0:
+                out.write(b"   \n")  # blank: skipped and counted
+            else:
+                out.write(json.dumps(_case(rng, n)).encode() + b"\n")
+    return bad
+
+
+def _lines(output: str) -> list[dict[str, Any]]:
+    return [json.loads(line) for line in output.splitlines()]
+
+
+def test_jobs_writes_exactly_what_a_serial_run_writes(invoke: Invoke, tmp_path: Path) -> None:
+    cases = tmp_path / "cases.jsonl"
+    bad = _jsonl_with_bad_lines(cases, 7000)  # several chunks per worker
+    serial = invoke("evaluate", "leg-pain@1.0.0", str(cases), "--format", "jsonl")
+    parallel = invoke("evaluate", "leg-pain@1.0.0", str(cases), "--format", "jsonl", "--jobs", "2")
+    assert parallel.exit_code == serial.exit_code == 1  # error records were written
+    assert parallel.stdout == serial.stdout
+    assert parallel.stderr == serial.stderr
+    records = _lines(parallel.stdout)
+    blank = [n for n in range(1, 7001) if n % 211 == 0 and n % 97 != 0]
+    assert [r["input"]["line"] for r in records] == [n for n in range(1, 7001) if n not in blank]
+    errors = {r["input"]["line"]: r for r in records if r["status"] == "error"}
+    assert set(errors) == set(bad)
+    # Line 97 * k holds hostile[k % 5].
+    assert errors[97 * 1]["error"]["code"] == "invalid_utf8"
+    assert errors[97 * 2]["error"]["code"] == "not_an_object"
+    assert errors[97 * 3]["error"]["code"] == "not_an_object"
+    assert errors[97 * 4]["error"]["code"] == "invalid_answer"
+    assert errors[97 * 4]["error"]["path"] == "pain_quality"
+    assert errors[97 * 5]["error"]["code"] == "invalid_json"
+    ok = [r for r in records if r["status"] != "error"]
+    assert [r["input"]["id"] for r in ok] == [f"c{r['input']['line']}" for r in ok]
+    assert f"{len(blank)} blank lines skipped" in parallel.stderr
+
+
+def test_jobs_with_csv_input_keeps_rows_in_order(invoke: Invoke, tmp_path: Path) -> None:
+    rng = random.Random(3)
+    path = tmp_path / "cases.csv"
+    with path.open("w", newline="", encoding="utf-8") as out:
+        rows = csv.writer(out)
+        rows.writerow(
+            ["id", "pain_quality", "pain_pattern", "numbness_tingling_weakness", "bladder_bowel_control"]
+        )
+        for n in range(1, 2501):
+            rows.writerow(
+                [f"r{n}", rng.choice(QUALITIES), "follows_path", rng.choice(["yes", "NO", "1", ""]), "false"]
+            )
+    serial = invoke("evaluate", "leg-pain@1.0.0", str(path), "--format", "jsonl")
+    parallel = invoke("evaluate", "leg-pain@1.0.0", str(path), "--format", "jsonl", "--jobs", "2")
+    assert parallel.stdout == serial.stdout
+    records = _lines(parallel.stdout)
+    assert [r["input"]["row"] for r in records] == list(range(1, 2501))
+    assert [r["input"]["id"] for r in records] == [f"r{n}" for n in range(1, 2501)]
+
+
+def test_csv_output_has_one_row_per_record(invoke: Invoke) -> None:
+    cases = "\n".join(
+        [
+            json.dumps(
+                {
+                    "id": "a",
+                    "pain_quality": "burning",
+                    "pain_pattern": "follows_path",
+                    "numbness_tingling_weakness": False,
+                    "bladder_bowel_control": True,
+                }
+            ),
+            "oops",
+            json.dumps({"id": "c", "pain_quality": "dull"}),
+        ]
+    )
+    result = invoke("evaluate", "leg-pain@1.0.0", "-", "--format", "csv", input=cases + "\n")
+    rows = list(csv.DictReader(io.StringIO(result.stdout)))
+    assert [r["line"] for r in rows] == ["1", "2", "3"]
+    first, second, third = rows
+    assert (first["id"], first["outcome"], first["urgency"], first["red_flags"]) == (
+        "a",
+        "nerve",
+        "emergency",
+        "bladder_bowel",
+    )
+    assert first["scores"] == "nerve_signs=2"
+    assert (second["status"], second["error_code"]) == ("error", "invalid_json")
+    assert third["status"] == "undetermined"
+    assert third["scores"] == "nerve_signs=0..2"
+    assert third["not_screened"] == "bladder_bowel"
+    assert third["missing"] == "numbness_tingling_weakness;pain_pattern"
+
+
+@pytest.mark.parametrize("jobs", ["1", "2"])
+def test_a_too_long_line_is_an_error_record_in_place(invoke: Invoke, tmp_path: Path, jobs: str) -> None:
+    good = json.dumps({"id": "ok", "pain_quality": "dull"})
+    huge = json.dumps({"id": "huge", "pain_quality": "x" * 5000})
+    cases = tmp_path / "cases.jsonl"
+    cases.write_text(f"{good}\n{huge}\n{good}\n", encoding="utf-8")
+    result = invoke(
+        "evaluate",
+        "leg-pain@1.0.0",
+        str(cases),
+        "--format",
+        "jsonl",
+        "--max-line-bytes",
+        "1000",
+        "--jobs",
+        jobs,
+    )
+    records = _lines(result.stdout)
+    assert [(r["input"]["line"], r["status"]) for r in records] == [
+        (1, "undetermined"),
+        (2, "error"),
+        (3, "undetermined"),
+    ]
+    assert records[1]["error"]["code"] == "line_too_long"
+    assert records[1]["not_screened"] == ["bladder_bowel"]  # nothing read, nothing ruled out
+
+
+def test_on_error_fail_stops_at_the_first_error_with_jobs(invoke: Invoke, tmp_path: Path) -> None:
+    cases = tmp_path / "cases.jsonl"
+    bad = _jsonl_with_bad_lines(cases, 3000)
+    out = tmp_path / "out.jsonl"
+    result = invoke(
+        "evaluate", "leg-pain@1.0.0", str(cases), "--on-error", "fail", "--jobs", "2", "-o", str(out)
+    )
+    assert result.exit_code == 1
+    assert f"line {min(bad)}:" in result.stderr
+    assert not out.exists()  # --output is written whole or not at all
+    streamed = invoke(
+        "evaluate", "leg-pain@1.0.0", str(cases), "--on-error", "fail", "--jobs", "2", "--format", "jsonl"
+    )
+    assert [r["input"]["line"] for r in _lines(streamed.stdout)] == list(range(1, min(bad) + 1))
+
+
+def test_progress_goes_to_stderr_only(invoke: Invoke, tmp_path: Path) -> None:
+    cases = tmp_path / "cases.jsonl"
+    cases.write_text('{"pain_quality": "dull"}\n' * 2500, encoding="utf-8")
+    shown = invoke("evaluate", "leg-pain@1.0.0", str(cases), "--format", "jsonl", "--progress")
+    assert len(_lines(shown.stdout)) == 2500  # every stdout line is still a record
+    assert "2,500 records" in shown.stderr
+    hidden = invoke("evaluate", "leg-pain@1.0.0", str(cases), "--format", "jsonl")
+    assert "records" not in hidden.stderr.replace("evaluated 2500 records", "")
+
+
+@pytest.mark.slow
+def test_jobs_from_stdin_through_the_console_script(tmp_path: Path) -> None:
+    lines = "".join(json.dumps(_case(random.Random(n), n)) + "\n" for n in range(1, 4001))
+    runs = [
+        subprocess.run(
+            [RULES, "evaluate", "leg-pain@1.0.0", "-", "--jobs", jobs],
+            input=lines,
+            capture_output=True,
+            text=True,
+            check=False,
+        )
+        for jobs in ("1", "2")
+    ]
+    assert runs[0].returncode == runs[1].returncode == 0, runs[1].stderr
+    assert runs[0].stdout == runs[1].stdout
+    assert len(runs[1].stdout.splitlines()) == 4000
