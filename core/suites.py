@@ -334,7 +334,12 @@ def _head(path: Path) -> dict[str, Any]:
 
 def is_suite_path(path: Path) -> bool:
     """Suites live in a `tests/` folder; elsewhere a file is a suite if it reads like one."""
-    return "tests" in path.parts[:-1] or is_suite_data(_head(path))
+    return path.parent.name == "tests" or is_suite_file(path)
+
+
+def is_suite_file(path: Path) -> bool:
+    """The file's content reads as a suite (`cases`, no `inputs`), wherever it is."""
+    return is_suite_data(_head(path))
 
 
 def _yaml_files(folder: Path) -> list[Path]:
@@ -544,3 +549,30 @@ def run_target(
             srun.ids.append(cid)
         run.suites.append(srun)
     return run
+
+
+def validate_suite_file(
+    path: str, operators: Iterable[str] | None = None
+) -> tuple[m.Ruleset | None, list[Diagnostic]]:
+    """`rules validate` on a suite file: its schema, and every name checked against each ruleset it runs on."""
+    from rulewright.core.loader import load_ruleset
+
+    try:
+        suite = load_suite(path)
+    except RulesetError as exc:
+        return None, exc.diagnostics
+    targets = rulesets_for(suite, Path(path).resolve().parent.parent)
+    if not targets:
+        message = f"no ruleset {suite.ruleset} {' or '.join(suite.versions)} to run this suite on"
+        return None, [suite.diagnostic("suite-unmatched", message, ("versions",))]
+    found: list[Diagnostic] = []
+    first: m.Ruleset | None = None
+    for target in targets:
+        try:
+            ruleset = load_ruleset(str(target), operators=operators)
+        except RulesetError as exc:
+            found.extend(exc.diagnostics)
+            continue
+        first = first or ruleset
+        found.extend(d for d in check_suite(suite, ruleset) if d not in found)
+    return first, found

@@ -23,7 +23,7 @@ _KEY_END = re.compile(rb'"\s*:')
 
 
 class _Ambiguous(dict[str, Any]):
-    """An object in which some key appeared twice (a JSON parser silently keeps the last)."""
+    """An object in which some key appeared twice (json.loads would silently keep the last)."""
 
     duplicate = ""
 
@@ -42,17 +42,47 @@ def _marking_pairs(pairs: list[tuple[str, Any]]) -> dict[str, Any]:
     return marked
 
 
-def _parse(raw: bytes) -> tuple[Any, bool]:
+def _parse(raw: bytes | str) -> tuple[Any, bool]:
     """Parse one JSON text; also say whether its records need `_unreadable` (rarely true).
 
-    orjson is strict (UTF-8 only, no NaN, no lone surrogates) but keeps the last of duplicate
-    keys. Every key ends in `"` then `:`; fewer keys than such matches may mean a duplicate, and
-    only then is the text read again, marking the objects that had one.
+    orjson is strict where it matters (UTF-8 only, no NaN or Infinity, no lone surrogates) but,
+    like every fast parser, keeps the last of two equal keys. Every key ends in `"` then `:`, so
+    more such marks than keys may mean a duplicate; only then is the text read again by the
+    standard library, marking the objects that had one.
     """
-    data = orjson.loads(raw)
-    if isinstance(data, (dict, list)) and _count_keys(data) < len(_KEY_END.findall(raw)):
-        return json.loads(raw.decode("utf-8"), object_pairs_hook=_marking_pairs), True
-    return data, False
+    try:
+        data = orjson.loads(raw)
+    except orjson.JSONDecodeError:
+        # Rare: let the standard library decide, so a number too large for a double (1e400) is
+        # an answer the input check rejects, as it always was, and errors read the same.
+        return _parse_slowly(raw)
+    if type(data) is not dict and type(data) is not list:
+        return data, False
+    blob = raw if isinstance(raw, bytes) else raw.encode("utf-8", "surrogatepass")
+    marks = blob.count(b'":')
+    if b'" ' in blob or b'"\t' in blob or b'"\r' in blob or b'"\n' in blob:
+        marks = len(_KEY_END.findall(blob))  # whitespace may stand between a key and its colon
+    if type(data) is dict and marks == len(data):
+        return data, False  # a flat record with no duplicate: the common case, decided cheaply
+    if _count_keys(data) >= marks:
+        return data, False
+    text = blob.decode("utf-8")
+    return json.loads(text, object_pairs_hook=_marking_pairs), True
+
+
+def _reject_constant(name: str) -> Any:
+    raise ValueError(f"{name} is not a valid JSON number")
+
+
+def _parse_slowly(raw: bytes | str) -> tuple[Any, bool]:
+    # Strict UTF-8 first: given bytes, json.loads would guess UTF-16/32, and JSON Lines is UTF-8.
+    text = raw.decode("utf-8") if isinstance(raw, bytes) else raw
+    data = json.loads(text, parse_constant=_reject_constant)
+    blob = raw if isinstance(raw, bytes) else text.encode("utf-8", "surrogatepass")
+    reparsed = isinstance(data, (dict, list)) and _count_keys(data) < len(_KEY_END.findall(blob))
+    if reparsed:
+        data = json.loads(text, parse_constant=_reject_constant, object_pairs_hook=_marking_pairs)
+    return data, reparsed or "\\u" in text.lower()
 
 
 def _count_keys(value: Any) -> int:
@@ -64,12 +94,16 @@ def _count_keys(value: Any) -> int:
 
 
 def _unreadable(value: Any) -> tuple[str, str] | None:
-    """Why a parsed record cannot be read unambiguously: a key that appears twice in one object."""
+    """Why a parsed record cannot be read unambiguously: a duplicate key or half a surrogate pair."""
+    if isinstance(value, str):
+        if any("\ud800" <= c <= "\udfff" for c in value):
+            return "invalid_json", "invalid JSON: a \\u escape encodes half a surrogate pair, not a character"
+        return None
     if isinstance(value, _Ambiguous):
         return "duplicate_key", f"key {value.duplicate!r} appears twice in one object; which answer is meant?"
     items: Any = ()
     if isinstance(value, dict):
-        items = value.values()
+        items = (x for kv in value.items() for x in kv)
     elif isinstance(value, list):
         items = value
     for item in items:

@@ -273,3 +273,15 @@ def test_plugin_author_fixtures(
     assert rulewright_cli.invoke("list").exit_code == 0
     report = rulewright_run_suites("leg-pain@1.0.0", host=host)
     assert report.counts()["failed"] == 0 and report.counts()["passed"] > 0
+
+
+def test_validate_checks_a_suite_file_against_its_ruleset(invoke: Invoke, tmp_path: Path) -> None:
+    folder = write_project(tmp_path, GOOD.replace("no_red_flags: [flag]", "no_red_flags: [flgg]"))
+    result = invoke("validate", str(folder / "tests" / "cases.yaml"))
+    assert result.exit_code == 1
+    assert (
+        f"{folder / 'tests' / 'cases.yaml'}:6:62: unknown-red-flag mini@1.0.0 has no red flag 'flgg'"
+        in result.stdout
+    )
+    good = write_project(tmp_path / "ok", GOOD)
+    assert invoke("validate", str(good / "tests" / "cases.yaml")).exit_code == 0

@@ -90,8 +90,10 @@ def validate(app: App, paths: tuple[str, ...], fmt: str, strict: bool) -> None:
     """Check rulesets: schema, names and types, and every combination of answers.
 
     Each problem prints as `file:line:col: CODE message` (or as JSON, JUnit XML, SARIF 2.1.0 or
-    GitHub annotations with --format). With no PATH, checks every bundled ruleset. Exit 0 when
-    valid, 1 when any error (or, with --strict, warning) is found.
+    GitHub annotations with --format). A file that reads as a test suite (`cases`, no `inputs`)
+    is checked against its schema and the names its ruleset declares. With no PATH, checks
+    every bundled ruleset. Exit 0 when valid, 1 when any error (or, with --strict, warning) is
+    found.
     """
     from rulewright.core.reports import (
         ValidateResult,
@@ -103,8 +105,13 @@ def validate(app: App, paths: tuple[str, ...], fmt: str, strict: bool) -> None:
 
     results: list[ValidateResult] = []
     failed = False
+    from rulewright.core.suites import is_suite_file, validate_suite_file
+
     for ref in ruleset_paths(paths):
-        ruleset, found = check_one(app, ref)
+        if Path(ref).is_file() and is_suite_file(Path(ref)):
+            ruleset, found = validate_suite_file(ref, app.host.registry.items["operators"])
+        else:
+            ruleset, found = check_one(app, ref)
         bad = [d for d in found if d.severity == "error" or (strict and d.severity == "warning")]
         failed = failed or bool(bad) or ruleset is None
         results.append((ref, ruleset, found))
