@@ -113,7 +113,9 @@ def test_version_check(invoke: Invoke, tmp_path: Path) -> None:
     assert any("major" in p and "moves_around" in p for p in report["version"]["problems"])
     # The removed value is rejected by NEW: a region of error results, with its example.
     errors = [r for r in report["behavioural"]["regions"] if r["new"]["status"] == "error"]
-    assert errors and all(r["example"]["pain_pattern"] == "moves_around" for r in errors)
+    assert [(r["where"], r["change"]) for r in errors] == [
+        ("pain_pattern=moves_around", "NEW rejects these answers, OLD accepts them")
+    ]
 
 
 def test_an_input_only_new_declares_is_missing_in_old(invoke: Invoke, tmp_path: Path) -> None:
