@@ -172,7 +172,8 @@ def test_corpus_counts_the_cases_that_change(invoke: Invoke, tmp_path: Path) -> 
     assert "1 of 3 cases change" in text and "line 2 (moves): nerve → muscle_joint" in text
 
 
-def test_author_guide_shows_the_real_output(invoke: Invoke) -> None:
+def test_author_guide_shows_the_real_output(invoke: Invoke, monkeypatch: Any) -> None:
+    monkeypatch.chdir(ROOT)  # the guide shows the path relative to the repository
     guide = (ROOT / "docs" / "authors" / "diff.md").read_text("utf-8")
     command = "$ rules diff leg-pain@1.0.0 tests/fixtures/leg-pain-1.1.0-threshold3.yaml\n"
     shown = guide.split(command, 1)[1].split("```", 1)[0]
