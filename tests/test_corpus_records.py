@@ -119,3 +119,18 @@ def test_the_whole_corpus_through_stdin_in_one_stream() -> None:
     assert len(out) == sum(len(c.expected) for c in files)
     lines = [r["input"]["line"] for r in out]
     assert lines == sorted(lines)
+
+
+@pytest.mark.slow
+def test_parallel_workers_give_the_same_results_for_the_whole_corpus(tmp_path: Path) -> None:
+    """`--jobs` changes how fast records are evaluated, never what is written, for hostile input too."""
+    files = [c for c in CASES if c.name.endswith(".jsonl") and c.ruleset == "typed"]
+    path = tmp_path / "all.jsonl"
+    path.write_bytes(b"".join((RECORDS / c.name).read_bytes() for c in files))
+    serial = CliRunner().invoke(cli, ["evaluate", str(TYPED), str(path), "--format", "jsonl", "--jobs", "1"])
+    parallel = CliRunner().invoke(
+        cli, ["evaluate", str(TYPED), str(path), "--format", "jsonl", "--jobs", "2"]
+    )
+    assert parallel.exit_code == serial.exit_code == 1
+    assert parallel.stdout == serial.stdout
+    assert len(serial.stdout.splitlines()) == sum(len(c.expected) for c in files)
