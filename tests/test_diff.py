@@ -178,3 +178,24 @@ def test_author_guide_shows_the_real_output(invoke: Invoke, monkeypatch: Any) ->
     command = "$ rules diff leg-pain@1.0.0 tests/fixtures/leg-pain-1.1.0-threshold3.yaml\n"
     shown = guide.split(command, 1)[1].split("```", 1)[0]
     assert invoke("diff", "leg-pain@1.0.0", str(FIXTURE.relative_to(ROOT))).stdout == shown
+
+
+def test_behaviour_the_solver_cannot_model_is_said_not_silently_skipped(
+    invoke: Invoke, tmp_path: Path
+) -> None:
+    # Division is not encoded (docs/decisions/0006): the diff says so; --exit-code cannot pass.
+    new = variant(
+        tmp_path,
+        "1.1.0",
+        (
+            "\nred_flags:\n",
+            "\n  - id: ratio\n    label: Ratio\n    compute: {div: [{score: nerve_signs}, 3]}\nred_flags:\n",
+        ),
+        ("when: {score: nerve_signs, ge: 2}", "when: {score: ratio, ge: 0.6}"),
+    )
+    report = diff_json(invoke, OLD, new)
+    assert (
+        report["behavioural"]["analysed"] is False and "cannot be analysed" in report["behavioural"]["reason"]
+    )
+    result = invoke("diff", "--exit-code", OLD, new)
+    assert result.exit_code == 2 and "not analysed" in result.stdout
