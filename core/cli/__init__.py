@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import signal
 import sys
 from typing import Any
 
@@ -61,8 +62,14 @@ def cli(ctx: click.Context) -> None:
     ctx.ensure_object(App)
 
 
+def _terminate(signum: int, frame: object) -> None:
+    raise SystemExit(128 + signum)
+
+
 def main(argv: list[str] | None = None) -> None:
     """Console-script entry point: handles a closed stdout (`rules ... | head`) quietly."""
+    # SIGTERM unwinds like Ctrl-C does, so `--output` removes its unfinished temporary file.
+    signal.signal(signal.SIGTERM, _terminate)
     try:
         cli.main(args=argv, prog_name="rules", standalone_mode=True)
     except BrokenPipeError:

@@ -12,7 +12,6 @@ those of a serial run.
 from __future__ import annotations
 
 import io
-import multiprocessing
 import sys
 from collections import deque
 from collections.abc import Callable, Iterator, Mapping
@@ -143,6 +142,8 @@ def run(
 ) -> bool:
     """Evaluate `work` on `jobs` processes, writing to `writer`/`sink` in order; False if stopped."""
     global _worker
+    import multiprocessing  # only a parallel run pays for it
+
     # fork hands the workers the engine already built; elsewhere each worker builds its own.
     method = "fork" if sys.platform == "linux" else "spawn"
     _worker = worker if method == "fork" else None
