@@ -23,7 +23,7 @@ from typing import Any
 from rulewright.core.analysis.behaviour import diff_behaviour
 from rulewright.core.analysis.partition import build_space
 from rulewright.core.analysis.static import analyse
-from rulewright.core.loader import check_document, load_document
+from rulewright.core.loader import check_document, load_document, load_ruleset
 
 
 def synthetic(n: int, *, new: bool = False) -> str:
@@ -108,7 +108,11 @@ def main() -> None:
         return lambda: analyse(ruleset, doc)
 
     base = best(validate("leg-pain@1.0.0"), args.repeat)
-    print(f"baseline: leg-pain 1.0.0 validate analysis {base:.3f} s (5 inputs, 648 combinations)\n")
+    print(f"baseline: leg-pain 1.0.0 validate analysis {base:.3f} s (5 inputs, 648 combinations)")
+    fixture = Path(__file__).resolve().parents[1] / "tests" / "fixtures" / "leg-pain-1.1.0-threshold3.yaml"
+    lp_old, lp_new = load_ruleset("leg-pain@1.0.0"), load_ruleset(str(fixture))
+    t_lp = best(lambda: diff_behaviour(lp_old, lp_new), args.repeat)
+    print(f"leg-pain 1.0.0 → 1.1.0 (threshold 3) diff {t_lp:.3f} s ({t_lp / base:.1f} × baseline)\n")
     print("| inputs | combinations | validate (s) | × baseline | diff (s) | × baseline | regions |")
     print("|---:|---:|---:|---:|---:|---:|---:|")
     with tempfile.TemporaryDirectory() as tmp:

@@ -27,7 +27,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from rulewright.core import model as m
-from rulewright.core.analysis.space import domain, jsonable
+from rulewright.core.analysis.space import _leaves, domain, jsonable
 from rulewright.core.compiler import Compiler
 from rulewright.core.diagnostics import JsonPath
 from rulewright.core.engine import Engine
@@ -111,16 +111,6 @@ class Coverage:
 
 
 # --- the items of a ruleset --------------------------------------------------------------------
-
-
-def _leaves(node: m.Condition | None) -> Iterator[m.Condition]:
-    if isinstance(node, (m.All, m.AnyOf, m.AtLeast)):
-        for item in node.items:
-            yield from _leaves(item)
-    elif isinstance(node, m.Not):
-        yield from _leaves(node.item)
-    elif node is not None:
-        yield node
 
 
 def _conditions(ruleset: m.Ruleset) -> Iterator[m.Condition | None]:

@@ -230,7 +230,7 @@ class Engine:
             if type(item) is InputRecord:
                 if item.error is not None:
                     result = self._new(item.line, item.id, item.row)
-                    yield self._unreadable(result, *item.error)
+                    yield self._unreadable(result, *item.error, answers=item.data)
                 else:
                     yield evaluate(item.data, line=item.line, row=item.row, explain=explain)  # type: ignore[arg-type]
             else:
@@ -462,9 +462,11 @@ class Engine:
         result.error = ErrorInfo("plugin_error", f"plugin {plugin!r} failed: {type(exc).__name__}: {exc}")
         return rank
 
-    def _unreadable(self, result: Result, code: str, message: str) -> Result:
-        """A record we could not read at all: no red flag could be screened."""
-        rank = self._screen(result, {}, None)
+    def _unreadable(
+        self, result: Result, code: str, message: str, answers: Mapping[str, Any] | None = None
+    ) -> Result:
+        """A record we could not read (whole): red flags are screened on whatever answers were read."""
+        rank = self._screen(result, self._check.check(answers)[0] if answers else {}, None)
         result.status = "error"
         result.error = ErrorInfo(code, message)
         return self._finish(result, rank)

@@ -9,7 +9,8 @@ from typing import Any
 
 @dataclass(slots=True)
 class InputRecord:
-    """A record and where it came from. `error` is set (and `data` None) when it could not be read."""
+    """A record and where it came from. `error` is set when it could not be read; `data` is then
+    None, or the answers that could be read (red flags are still screened on them)."""
 
     line: int | None
     data: Mapping[str, Any] | None

@@ -84,3 +84,14 @@ def fact_deps(node: Node | None, ruleset: m.Ruleset, _seen: frozenset[str] = fro
                     elif sname not in _seen:
                         facts |= fact_deps(m.Ref("score", sname), ruleset, _seen | {name})
     return facts
+
+
+def reads_value(node: Node | None, name: str) -> bool:
+    """True if expression `node` does arithmetic with fact `name` (not just counts it as answered)."""
+    if isinstance(node, m.Ref):
+        return node.kind == "fact" and node.name == name
+    if isinstance(node, m.Arith):
+        return any(reads_value(a, name) for a in node.args)
+    if isinstance(node, m.Round):
+        return reads_value(node.arg, name)
+    return False

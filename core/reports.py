@@ -104,10 +104,8 @@ def coverage_lines(cov: Any, ruleset_file: str) -> list[str]:
     head = f"coverage {cov.ruleset.ref}: {cov.percent:.1f}% of {counted} decision-space item{'s' if counted != 1 else ''}"
     unreachable = len(cov.unreachable())
     if cov.reachable is None:
-        head += (
-            f" ({unreachable} out of range, not counted; too many answer combinations to rule out"
-            " other unreachable items)"
-        )
+        left_out = f"{unreachable} out of range, not counted; " if unreachable else ""
+        head += f" ({left_out}too many answer combinations to rule out other unreachable items)"
     elif unreachable:
         head += f" ({unreachable} unreachable, not counted)"
     kinds = ", ".join(f"{KIND_LABELS[k]} {c}/{t}" for k, (c, t) in cov.by_kind().items() if t)

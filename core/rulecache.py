@@ -1,8 +1,9 @@
 """A cache of checked rulesets, so `rules evaluate` starts without YAML or JSON Schema work.
 
 A ruleset that loaded without errors is stored as its plain data tree (JSON), under a key made
-of the rulewright version, the operator names available and the ruleset file's exact bytes; a
-changed file, upgrade or plugin set simply misses. Entries are data, never code, and the
+of the rulewright version, the operator names available, the ruleset file's exact bytes and a
+stamp of the schema and check code that decide validity (so editing the checks in a checkout,
+without a version bump, also misses); a changed file, upgrade or plugin set simply misses. Entries are data, never code, and the
 directory is safe to delete at any time. Location: `$RULEWRIGHT_CACHE_DIR`, else
 `$XDG_CACHE_HOME/rulewright`, else `~/.cache/rulewright`; `RULEWRIGHT_CACHE_DIR=off` turns it off.
 Any failure to read or write the cache is ignored: it only ever saves time.
@@ -32,9 +33,48 @@ def cache_dir() -> Path | None:
     return Path(base) / "rulewright"
 
 
+# The files that decide whether a ruleset is valid, relative to the `rulewright` package folder.
+_CHECKERS = (
+    "schemas/ruleset.schema.json",
+    "core/yamlload.py",
+    "core/schemas.py",
+    "core/parse.py",
+    "core/model.py",
+    "core/semantics.py",
+    "core/loader.py",
+)
+_stamp: str | None = None
+
+
+def _checker_stamp() -> str:
+    """Size and modification time of the checking code (a few stat calls, once per process)."""
+    global _stamp
+    if _stamp is None:
+        here = Path(__file__).resolve().parent
+        roots = {"core": here, "schemas": _schemas_dir(here)}
+        parts = []
+        for name in _CHECKERS:
+            folder, _, file = name.partition("/")
+            try:
+                st = os.stat(roots[folder] / file)
+                parts.append(f"{name}:{st.st_size}:{st.st_mtime_ns}")
+            except OSError:
+                parts.append(f"{name}:?")
+        _stamp = ";".join(parts)
+    return _stamp
+
+
+def _schemas_dir(core: Path) -> Path:
+    import importlib.util
+
+    spec = importlib.util.find_spec("rulewright.schemas")
+    locations = list(spec.submodule_search_locations or ()) if spec else []
+    return Path(locations[0]) if locations else core.parent / "schemas"
+
+
 def key(raw: bytes, operators: Iterable[str] | None) -> str:
     digest = hashlib.sha256()
-    digest.update(f"rulewright {__version__} format {FORMAT}\0".encode())
+    digest.update(f"rulewright {__version__} format {FORMAT}\0{_checker_stamp()}\0".encode())
     digest.update(("\0".join(sorted(operators or ())) + "\0").encode())
     digest.update(raw)
     return digest.hexdigest()

@@ -10,7 +10,7 @@ from typing import Any
 
 from rulewright.core import model as m
 from rulewright.core.diagnostics import Diagnostic, JsonPath
-from rulewright.core.refs import iter_refs, score_order
+from rulewright.core.refs import iter_refs, reads_value, score_order
 from rulewright.core.yamlload import Document
 
 _NUMERIC_OPS = {"eq", "ne", "lt", "le", "gt", "ge", "between", "in", "not_in"}
@@ -177,7 +177,7 @@ class _Checker:
                 elif (
                     decl.type not in ("integer", "number")
                     and not isinstance(node, m.CountAnswered)
-                    and _reads_value(node, name)
+                    and reads_value(node, name)
                 ):
                     self.report(
                         "value-type", f"arithmetic needs a numeric input; {name!r} is {decl.type}", path
@@ -330,17 +330,6 @@ class _Ref:
     def __init__(self, id: str, path: JsonPath) -> None:
         self.id = id
         self.path = path
-
-
-def _reads_value(node: m.Expr | None, name: str) -> bool:
-    """True if `name` is read as a number somewhere in `node` (not just counted as answered)."""
-    if isinstance(node, m.Ref):
-        return node.kind == "fact" and node.name == name
-    if isinstance(node, m.Arith):
-        return any(_reads_value(a, name) for a in node.args)
-    if isinstance(node, m.Round):
-        return _reads_value(node.arg, name)
-    return False
 
 
 def _suggest(name: str, known: Iterable[str]) -> str:

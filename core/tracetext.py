@@ -43,7 +43,11 @@ def trace_lines(trace: list[dict[str, Any]], indent: str = "    ") -> list[str]:
     """One line per step and per condition node of a result record's `trace`."""
     out = []
     for step in trace:
-        if "condition" in step:
+        if step["step"] == "confidence":  # evidence that raises the chosen outcome's confidence
+            head = f"confidence {step['outcome']} -> {step['confidence']}"
+            out.append(f"{indent}{head}: {truth_text(step['value'])}")
+            out.extend(_condition_lines(step["condition"], 1, indent))
+        elif "condition" in step:
             out.append(f"{indent}{step['step']} {step['id']}: {truth_text(step['value'])}")
             out.extend(_condition_lines(step["condition"], 1, indent))
         elif step["step"] == "score":

@@ -30,6 +30,7 @@ class AnswerProblem(Exception):
     def __init__(self, code: str, message: str) -> None:
         super().__init__(message)
         self.code = code
+        self.facts: dict[str, Any] | None = None  # the answers read before and after the problem
 
 
 class QuestionnaireResponseAdapter:
@@ -59,7 +60,9 @@ class QuestionnaireResponseAdapter:
             try:
                 facts = response_facts(resource, ruleset, by_link)
             except AnswerProblem as problem:
-                yield InputRecord(position, None, (problem.code, str(problem)), None, resource.get("id"))
+                yield InputRecord(
+                    position, problem.facts, (problem.code, str(problem)), None, resource.get("id")
+                )
                 continue
             if options.id_field and resource.get("id") is not None:
                 facts[options.id_field] = resource["id"]  # carried into the result, never read as an answer
@@ -92,18 +95,34 @@ def response_facts(
             "wrong_questionnaire", f"response is for questionnaire {named!r}, not {expected!r}"
         )
     facts: dict[str, Any] = {}
-    for item in _answered_items(resource.get("item")):
-        link = str(item.get("linkId"))
-        decl = by_link.get(link)
-        if decl is None:
-            raise AnswerProblem(
-                "unmapped_link_id",
-                f"linkId {link!r} is answered but maps to no input of {ruleset.ref}; "
-                "map it in the ruleset's fhir.link_ids or a --link-map file",
-            )
-        if decl.id in facts:
-            raise AnswerProblem("duplicate_answer", f"linkId {link!r} (input {decl.id!r}) is answered twice")
-        facts[decl.id] = _value(item["answer"], decl, ruleset, link)
+    first: AnswerProblem | None = None
+    twice: set[str] = set()
+    try:
+        for item in _answered_items(resource.get("item")):
+            link = str(item.get("linkId"))
+            decl = by_link.get(link)
+            try:
+                if decl is None:
+                    raise AnswerProblem(
+                        "unmapped_link_id",
+                        f"linkId {link!r} is answered but maps to no input of {ruleset.ref}; "
+                        "map it in the ruleset's fhir.link_ids or a --link-map file",
+                    )
+                if decl.id in facts or decl.id in twice:
+                    twice.add(decl.id)
+                    raise AnswerProblem(
+                        "duplicate_answer", f"linkId {link!r} (input {decl.id!r}) is answered twice"
+                    )
+                facts[decl.id] = _value(item["answer"], decl, ruleset, link)
+            except AnswerProblem as problem:
+                first = first or problem  # keep reading: the other answers may raise a red flag
+    except AnswerProblem as problem:
+        first = first or problem
+    if first is not None:
+        # The answers that were read (an ambiguous one dropped) go with the error, so the
+        # engine still screens red flags on them.
+        first.facts = {k: v for k, v in facts.items() if k not in twice}
+        raise first
     return facts
 
 

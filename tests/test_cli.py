@@ -178,8 +178,9 @@ def test_validate_json_and_bundled(invoke: Invoke) -> None:
 
 def test_list_plugins_and_schema(invoke: Invoke) -> None:
     listed = json.loads(invoke("list", "--format", "json").stdout)
+    assert listed["format"] == 1
     assert {"id": "leg-pain", "version": "1.0.0"}.items() <= next(
-        r for r in listed if r["version"] == "1.0.0"
+        r for r in listed["rulesets"] if r["version"] == "1.0.0"
     ).items()
     plugins = json.loads(invoke("plugins", "--format", "json").stdout)
     provides = {p["name"]: p["provides"] for p in plugins["plugins"]}

@@ -119,3 +119,66 @@ def test_the_whole_corpus_through_stdin_in_one_stream() -> None:
     assert len(out) == sum(len(c.expected) for c in files)
     lines = [r["input"]["line"] for r in out]
     assert lines == sorted(lines)
+
+
+@pytest.mark.slow
+def test_parallel_workers_give_the_same_results_for_the_whole_corpus(tmp_path: Path) -> None:
+    """`--jobs` changes how fast records are evaluated, never what is written, for hostile input too."""
+    files = [c for c in CASES if c.name.endswith(".jsonl") and c.ruleset == "typed"]
+    path = tmp_path / "all.jsonl"
+    path.write_bytes(b"".join((RECORDS / c.name).read_bytes() for c in files))
+    serial = CliRunner().invoke(cli, ["evaluate", str(TYPED), str(path), "--format", "jsonl", "--jobs", "1"])
+    parallel = CliRunner().invoke(
+        cli, ["evaluate", str(TYPED), str(path), "--format", "jsonl", "--jobs", "2"]
+    )
+    assert parallel.exit_code == serial.exit_code == 1
+    assert parallel.stdout == serial.stdout
+    assert len(serial.stdout.splitlines()) == sum(len(c.expected) for c in files)
+
+
+def test_hostile_fhir_responses_each_get_one_result_and_keep_red_flags(tmp_path: Path) -> None:
+    """A Bundle of broken QuestionnaireResponses (`--input-format fhir-qr`): one result per entry;
+    a bad answer next to a bladder/bowel answer of yes still reports the emergency."""
+
+    def qr(*items: object, **extra: object) -> dict[str, object]:
+        return {"resourceType": "QuestionnaireResponse", "status": "completed", "item": list(items), **extra}
+
+    yes = {"linkId": "bladder_bowel_control", "answer": [{"valueBoolean": True}]}
+    no = {"linkId": "bladder_bowel_control", "answer": [{"valueBoolean": False}]}
+    deep = (
+        '{"resourceType": "QuestionnaireResponse", "item": ['
+        + '{"linkId": "g", "item": [' * 400
+        + "]}" * 400
+        + "]}"
+    )
+    entries = [
+        json.dumps(qr(yes, {"linkId": "pain_quality", "answer": [{"valueCoding": {"code": 5}}]})),
+        json.dumps(qr({"linkId": "shoe_size", "answer": [{"valueInteger": 9}]}, yes)),
+        json.dumps(qr(yes, yes)),
+        json.dumps(qr(yes, no)),
+        json.dumps({"resourceType": "QuestionnaireResponse", "item": "not a list"}),
+        json.dumps(qr({"linkId": "bladder_bowel_control", "answer": [{"valueBoolean": "true"}]})),
+        json.dumps(qr({"linkId": "bladder_bowel_control", "answer": "yes"})),
+        json.dumps([]),
+        json.dumps({"resourceType": None}),
+        deep,
+        json.dumps(qr(yes, id={"not": "a string"})),
+    ]
+    path = tmp_path / "bundle.json"
+    path.write_text(
+        '{"resourceType": "Bundle", "type": "collection", "entry": ['
+        + ", ".join('{"resource": ' + e + "}" for e in entries)
+        + "]}"
+    )
+    code, out, _ = evaluate("leg-pain@1.0.0", path, "--input-format", "fhir-qr")
+    assert [r["input"]["line"] for r in out] == list(range(1, len(entries) + 1))
+    urgency = [r["urgency"] for r in out]
+    # Entries 1-2: a broken answer beside a yes: error records, emergency kept.
+    assert [r["status"] for r in out[:2]] == ["error", "error"]
+    assert urgency[:2] == ["emergency", "emergency"]
+    assert all("bladder_bowel" in {f["id"] for f in r["red_flags"]} for r in out[:2])
+    # Entries 3-4: the same question answered twice is ambiguous: not screened, at least review.
+    assert [r["error"]["code"] for r in out[2:4]] == ["duplicate_answer", "duplicate_answer"]
+    assert all("bladder_bowel" in r["not_screened"] for r in out[2:4])
+    assert out[10]["urgency"] == "emergency"
+    assert code == 1

@@ -100,3 +100,31 @@ def test_whole_corpus_in_bounded_memory_and_time(tmp_path: Path) -> None:
         )
     assert f"checked {len(CASES)} rulesets" in proc.stderr
     assert not (tmp_path / "CANARY").exists()
+
+
+# `rules validate` also checks that an installed plugin provides the named scorer; the other
+# commands that load a ruleset report that when they build the engine, not at load time.
+VALIDATE_ONLY = {"unknown-scorer"}
+
+
+@pytest.mark.parametrize("command", ["diff-new", "test"])
+def test_other_commands_report_the_same_diagnostic(command: str, tmp_path: Path) -> None:
+    """`rules diff` (either side) and `rules test` load rulesets through the same checks."""
+    for case in [c for c in CASES if c.make is None and c.code not in VALIDATE_ONLY]:
+        path = str(case.path(tmp_path))
+        args = {
+            "diff-old": ["diff", path, "leg-pain@1.0.0"],
+            "diff-new": ["diff", "leg-pain@1.0.0", path],
+            "test": ["test", path],
+        }[command]
+        result = CliRunner().invoke(cli, args)
+        assert result.exception is None or isinstance(result.exception, SystemExit), (
+            case.name,
+            result.exception,
+        )
+        assert result.exit_code == 1, (case.name, result.output)
+        assert "Traceback" not in result.output
+        assert f"{case.name}:{case.line}:{case.column}: {case.code} " in result.output, (
+            case.name,
+            result.output,
+        )

@@ -40,8 +40,9 @@ def _write_cases(path: Path, count: int, seed: int) -> None:
 
 @pytest.fixture(scope="module")
 def client() -> Iterator[Client]:
+    # ":0": a free port for the dashboard, so runs in parallel (other checkouts, CI) never collide.
     with (
-        LocalCluster(n_workers=2, threads_per_worker=1, processes=True, dashboard_address=None) as cluster,
+        LocalCluster(n_workers=2, threads_per_worker=1, processes=True, dashboard_address=":0") as cluster,
         Client(cluster) as client,
     ):
         yield client

@@ -113,7 +113,9 @@ def test_version_check(invoke: Invoke, tmp_path: Path) -> None:
     assert any("major" in p and "moves_around" in p for p in report["version"]["problems"])
     # The removed value is rejected by NEW: a region of error results, with its example.
     errors = [r for r in report["behavioural"]["regions"] if r["new"]["status"] == "error"]
-    assert errors and all(r["example"]["pain_pattern"] == "moves_around" for r in errors)
+    assert [(r["where"], r["change"]) for r in errors] == [
+        ("pain_pattern=moves_around", "NEW rejects these answers, OLD accepts them")
+    ]
 
 
 def test_an_input_only_new_declares_is_missing_in_old(invoke: Invoke, tmp_path: Path) -> None:
@@ -170,8 +172,30 @@ def test_corpus_counts_the_cases_that_change(invoke: Invoke, tmp_path: Path) -> 
     assert "1 of 3 cases change" in text and "line 2 (moves): nerve → muscle_joint" in text
 
 
-def test_author_guide_shows_the_real_output(invoke: Invoke) -> None:
+def test_author_guide_shows_the_real_output(invoke: Invoke, monkeypatch: Any) -> None:
+    monkeypatch.chdir(ROOT)  # the guide shows the path relative to the repository
     guide = (ROOT / "docs" / "authors" / "diff.md").read_text("utf-8")
     command = "$ rules diff leg-pain@1.0.0 tests/fixtures/leg-pain-1.1.0-threshold3.yaml\n"
     shown = guide.split(command, 1)[1].split("```", 1)[0]
     assert invoke("diff", "leg-pain@1.0.0", str(FIXTURE.relative_to(ROOT))).stdout == shown
+
+
+def test_behaviour_the_solver_cannot_model_is_said_not_silently_skipped(
+    invoke: Invoke, tmp_path: Path
+) -> None:
+    # Division is not encoded (docs/decisions/0006): the diff says so; --exit-code cannot pass.
+    new = variant(
+        tmp_path,
+        "1.1.0",
+        (
+            "\nred_flags:\n",
+            "\n  - id: ratio\n    label: Ratio\n    compute: {div: [{score: nerve_signs}, 3]}\nred_flags:\n",
+        ),
+        ("when: {score: nerve_signs, ge: 2}", "when: {score: ratio, ge: 0.6}"),
+    )
+    report = diff_json(invoke, OLD, new)
+    assert (
+        report["behavioural"]["analysed"] is False and "cannot be analysed" in report["behavioural"]["reason"]
+    )
+    result = invoke("diff", "--exit-code", OLD, new)
+    assert result.exit_code == 2 and "not analysed" in result.stdout

@@ -52,3 +52,12 @@ def test_the_cache_can_be_turned_off(tmp_path: Path, monkeypatch: pytest.MonkeyP
     monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path))
     load_ruleset("leg-pain@1.0.0")
     assert not any(tmp_path.rglob("*.json"))
+
+
+def test_editing_the_checks_without_a_version_bump_misses(monkeypatch: pytest.MonkeyPatch) -> None:
+    stamp = rulecache._checker_stamp()
+    assert "core/semantics.py:" in stamp and "schemas/ruleset.schema.json:" in stamp
+    assert "?" not in stamp  # every checking file was found (editable and wheel installs)
+    before = rulecache.key(b"id: x\n", ["eq"])
+    monkeypatch.setattr(rulecache, "_stamp", stamp.replace("core/semantics.py:", "core/semantics.py:1"))
+    assert rulecache.key(b"id: x\n", ["eq"]) != before

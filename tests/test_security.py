@@ -38,3 +38,51 @@ def test_crlf_line_endings_load_with_the_same_fingerprint(tmp_path: Path) -> Non
     lf.write_text(MINIMAL, encoding="utf-8")
     crlf.write_bytes(MINIMAL.replace("\n", "\r\n").encode("utf-8"))
     assert load_ruleset(str(crlf)).fingerprint == load_ruleset(str(lf)).fingerprint
+
+
+# -- no code execution, no network: what the shipped code may call at all ----------------------
+
+ROOT = Path(__file__).resolve().parents[1]
+BANNED_CALLS = {"eval", "exec", "compile", "__import__", "breakpoint"}
+BANNED_MODULES = {
+    "socket",
+    "ssl",
+    "http",
+    "urllib.request",
+    "requests",
+    "httpx",
+    "ftplib",
+    "smtplib",
+    "subprocess",
+    "pickle",
+    "marshal",
+    "shelve",
+    "ctypes",
+}
+
+
+def _shipped_sources() -> list[Path]:
+    return sorted(p for folder in ("core", "plugins") for p in (ROOT / folder).rglob("*.py"))
+
+
+@pytest.mark.parametrize("path", _shipped_sources(), ids=lambda p: str(p.relative_to(ROOT)))
+def test_shipped_code_neither_evaluates_code_nor_opens_connections(path: Path) -> None:
+    import ast
+
+    tree = ast.parse(path.read_text("utf-8"), str(path))
+    for node in ast.walk(tree):
+        if isinstance(node, ast.Call) and isinstance(node.func, ast.Name):
+            assert node.func.id not in BANNED_CALLS, f"{path}:{node.lineno} calls {node.func.id}"
+        if isinstance(node, ast.Import):
+            names = [a.name for a in node.names]
+        elif isinstance(node, ast.ImportFrom) and node.module:
+            names = [node.module] + [f"{node.module}.{a.name}" for a in node.names]
+        else:
+            names = []
+        for name in names:
+            banned = {m for m in BANNED_MODULES if name == m or name.startswith(m + ".")}
+            assert not banned, f"{path}:{node.lineno} imports {name}"
+        if isinstance(node, ast.keyword) and node.arg == "typ" and isinstance(node.value, ast.Constant):
+            assert node.value.value in ("rt", "safe"), (
+                f"{path}:{node.lineno} YAML loader {node.value.value!r}"
+            )

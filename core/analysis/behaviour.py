@@ -22,7 +22,15 @@ import z3  # type: ignore[import-untyped]
 from rulewright.core import model as m
 from rulewright.core.analysis.partition import Space, build_space
 from rulewright.core.analysis.regions import Cube, Prover, answers, describe, new_size
-from rulewright.core.analysis.symbolic import OK, STATUS_NAMES, Behaviour, Model, behaviour, outcome_table
+from rulewright.core.analysis.symbolic import (
+    BAD_ANSWERS,
+    OK,
+    STATUS_NAMES,
+    Behaviour,
+    Model,
+    behaviour,
+    outcome_table,
+)
 from rulewright.core.compiler import Operator
 from rulewright.core.model import LEVELS
 
@@ -104,6 +112,10 @@ class _Pair:
         )
 
     def key(self, old: Behaviour, new: Behaviour) -> Key:
+        if (old.status == BAD_ANSWERS) != (new.status == BAD_ANSWERS):
+            # One version rejects the answers: whatever the other decides, that is the change
+            # (otherwise every decision the other version can take becomes a region of its own).
+            return (("rejected", "old" if old.status == BAD_ANSWERS else "new"), None, frozenset())
         decision = ((old.status, old.outcome), (new.status, new.outcome))
         return (
             decision if decision[0] != decision[1] else None,
@@ -117,6 +129,9 @@ class _Pair:
         ids = self.old.outcome_ids
         parts: list[Any] = []
         decision, urgency, flags = key
+        if decision is not None and decision[0] == "rejected":
+            rejecting, accepting = (a, b) if decision[1] == "old" else (b, a)
+            return z3.And(rejecting.status == BAD_ANSWERS, accepting.status != BAD_ANSWERS)
         if decision is None:
             parts += [a.status == b.status, a.outcome == b.outcome]
         else:
@@ -189,7 +204,7 @@ def _regions(pair: _Pair, found: list[tuple[Key, Cube, Behaviour, Behaviour]]) -
                 out.append(
                     Region(
                         describe(space, cube),
-                        change_text(bo, bn),
+                        _rejected_text(key) or change_text(bo, bn),
                         _changed(key),
                         bo,
                         bn,
@@ -236,8 +251,21 @@ def _merge(space: Space, cubes: list[Cube]) -> list[Cube]:
     return cubes
 
 
+def _rejected_text(key: Key) -> str | None:
+    decision = key[0]
+    if decision is None or decision[0] != "rejected":
+        return None
+    return (
+        "OLD rejects these answers, NEW accepts them"
+        if decision[1] == "old"
+        else "NEW rejects these answers, OLD accepts them"
+    )
+
+
 def _changed(key: Key) -> list[str]:
     decision, urgency, flags = key
+    if decision is not None and decision[0] == "rejected":
+        return ["answers"]
     return [
         name for name, part in (("decision", decision), ("urgency", urgency), ("red_flags", flags)) if part
     ]

@@ -61,6 +61,16 @@ class Prover:
             self._guards[full] = g
         return self._guards[full]
 
+    def _core(self, guard: Any, cube: Cube) -> set[str] | None:
+        """The inputs a proof that `cube` keeps the property needed, or None if it does not."""
+        owner: dict[Any, str] = {}
+        for name, allowed in cube.items():
+            for lit in self._excluding({name: allowed}):
+                owner[lit] = name
+        if self.solver.check(guard, *owner) != z3.unsat:
+            return None
+        return {owner[c] for c in self.solver.unsat_core() if c in owner}
+
     def _excluding(self, cube: Cube) -> list[Any]:
         lits = []
         for name, allowed in cube.items():
@@ -104,43 +114,35 @@ class Prover:
         needed = [lits[c] for c in core if c in lits]
         cube: Cube = {name: frozenset({point[name]}) for name in needed}
         for name in sorted(needed, key=self._rank):
+            if name not in cube:
+                continue
             trial = {n: s for n, s in cube.items() if n != name}
-            if self.holds_on(key, prop, trial):
-                cube = trial
+            kept = self._core(g, trial)
+            if kept is not None:  # still holds: keep only what this proof used
+                cube = {n: s for n, s in trial.items() if n in kept}
         for name in sorted(cube):
             cube[name] = self._widen(g, cube, name)
         return {n: s for n, s in cube.items() if len(s) < len(self.space.by_name[n].classes)}
 
     def _widen(self, guard: Any, cube: Cube, name: str) -> frozenset[int]:
-        """Every class of `name` that keeps the property, given the rest of the cube.
+        """Classes of `name` that keep the property, given the rest of the cube.
 
-        A cube holds iff each of its cases does. Score axes are tried in groups of values that
-        every comparison treats alike (a group usually holds or fails as a whole); inputs by
-        dropping the class of each counterexample found, one check per failing class.
+        A cube holds iff each of its cases does, so start from every class and drop the class
+        of each counterexample: one check per failing class, plus one. On a score axis the
+        whole group of values every comparison treats alike is dropped with it (it almost
+        always fails as a whole; dropping too much only makes the region smaller, never wrong).
         """
         rest = self._excluding({n: s for n, s in cube.items() if n != name})
         n = len(self.space.by_name[name].classes)
         groups = next((sa.groups for sa in self.space.score_axes if sa.axis.name == name), None)
-        if groups is None:
-            candidates = set(range(n))
-            while True:
-                out = [z3.Not(self.sel[name, k]) for k in range(n) if k not in candidates]
-                if self.solver.check(guard, *rest, *out) != z3.sat:
-                    return frozenset(candidates)
-                candidates.discard(self.solver.model().eval(self.vars[name], model_completion=True).as_long())
-        kept = set(cube[name])
-        pending = [[k for k in g if k not in kept] for g in groups]
-        while pending:
-            group = pending.pop()
-            if not group:
-                continue
-            trial = kept | set(group)
-            out = [z3.Not(self.sel[name, k]) for k in range(n) if k not in trial]
+        group_of = {k: g for g in groups for k in g} if groups else {k: [k] for k in range(n)}
+        candidates = set(range(n))
+        while True:
+            out = [z3.Not(self.sel[name, k]) for k in range(n) if k not in candidates]
             if self.solver.check(guard, *rest, *out) != z3.sat:
-                kept = trial
-            elif len(group) > 1:
-                pending += [group[: len(group) // 2], group[len(group) // 2 :]]
-        return frozenset(kept)
+                return frozenset(candidates | cube[name])
+            bad = self.solver.model().eval(self.vars[name], model_completion=True).as_long()
+            candidates -= set(group_of[bad]) - set(cube[name]) or {bad}
 
     def _score_values(self, point: Mapping[str, int]) -> dict[str, int]:
         """The score-axis classes a case falls in."""

@@ -116,28 +116,26 @@ def _input_data(rs: m.Ruleset, name: str) -> Any:
 def _blocks(
     space: Space, rs: m.Ruleset, score: m.Score, operators: Mapping[str, Operator] | None
 ) -> list[tuple[list[str], list[tuple[Any, float, bool]]]] | None:
-    if any(i.when is None for i in score.items):
-        return None  # a `value:` item is a number, not a condition: no blocks to enumerate
     compiler = Compiler(rs, operators)
     items = [
-        (sorted({n for k, n, _ in iter_refs(i.when) if k == "fact"}), compiler.condition(i.when), i.weight)
+        ({n for k, n, _ in iter_refs(i.when) if k == "fact"}, compiler.condition(i.when), i.weight)
         for i in score.items
-        if i.when is not None
+        if i.when is not None  # every item has one: _eligible checked
     ]
     ignore = score.missing == "ignore"
     groups: list[tuple[set[str], list[tuple[Any, float, bool]]]] = []
-    for names, fn, weight in items:
-        joined = [g for g in groups if g[0] & set(names)]
+    for used, fn, weight in items:
+        joined = [g for g in groups if g[0] & used]
         merged = (
-            set(names).union(*(g[0] for g in joined)),
+            used.union(*(g[0] for g in joined)),
             [x for g in joined for x in g[1]] + [(fn, weight, ignore)],
         )
         groups = [g for g in groups if g not in joined] + [merged]
     out = []
-    for group, fns in groups:
-        if math.prod(len(space.by_name[n].classes) for n in group) > MAX_BLOCK:
+    for block, fns in groups:
+        if math.prod(len(space.by_name[n].classes) for n in block) > MAX_BLOCK:
             return None
-        out.append((sorted(group), fns))
+        out.append((sorted(block), fns))
     return out
 
 

@@ -19,7 +19,7 @@ from typing import Any
 from rulewright.core import model as m
 from rulewright.core.compiler import Compiler, Operator
 from rulewright.core.diagnostics import Diagnostic
-from rulewright.core.refs import fact_deps, score_order, score_refs
+from rulewright.core.refs import fact_deps, reads_value, score_order, score_refs
 from rulewright.core.yamlload import Document
 
 MAX_CASES = 200_000
@@ -84,20 +84,10 @@ def domain(ruleset: m.Ruleset, decl: m.Input) -> list[Any] | None:
 def read_as_number(ruleset: m.Ruleset, name: str) -> bool:
     """True if a score does arithmetic with the answer to `name` (not just counts it as answered)."""
     return any(
-        _reads_value(node, name)
+        reads_value(node, name)
         for s in ruleset.scores
         for node in [*(i.value for i in s.items if i.value is not None), s.compute]
     )
-
-
-def _reads_value(node: m.Expr | None, name: str) -> bool:
-    if isinstance(node, m.Ref):
-        return node.kind == "fact" and node.name == name
-    if isinstance(node, m.Arith):
-        return any(_reads_value(a, name) for a in node.args)
-    if isinstance(node, m.Round):
-        return _reads_value(node.arg, name)
-    return False
 
 
 def cases(ruleset: m.Ruleset, names: Iterable[str]) -> Iterator[dict[str, Any]] | None:

@@ -170,38 +170,21 @@ class _Checker:
                 )
 
     def dominance(self) -> None:
-        """A fired red flag's level is a floor for the urgency on every path, whatever the outcome."""
+        """A fired red flag's level is a floor for the result's urgency on every path.
+
+        The path includes the outcome's own urgency, `undetermined`, rejected answers and the
+        ruleset's escalations; plugins can only raise urgency further.
+        """
         obs = self.model.observation
         for i, flag in enumerate(self.rs.red_flags):
-            level = LEVEL_RANK[flag.level]
             t, _ = self.model.flag_conds[flag.id]
-            below = self.witness(("below", flag.id), z3.And(t, obs.urgency < level))
+            below = self.witness(("below", flag.id), z3.And(t, obs.urgency < LEVEL_RANK[flag.level]))
             if below is not None:
                 self.report(
                     "red-flag-dominance",
                     f"red flag {flag.id!r} fires but the result's urgency stays below {flag.level}",
                     ("red_flags", i, "level"),
                     below,
-                )
-            # One note per flag, naming every outcome below it that can be chosen while it fires.
-            below_ids, first = [], None
-            for o in self.rs.outcomes:
-                if LEVEL_RANK[o.urgency] >= level or o.when is None:
-                    continue
-                prop = z3.And(t, obs.status == OK, obs.outcome == self.model.outcome_ids.index(o.id))
-                if self.prover.find(("with", flag.id, o.id), prop) is not None:
-                    below_ids.append(o.id)
-                    first = first or (o.id, prop)
-            if first is not None:
-                names = ", ".join(repr(o) for o in below_ids)
-                self.report(
-                    "outcome-below-red-flag",
-                    f"red flag {flag.id!r} ({flag.level}) can fire while a lower-urgency outcome is chosen "
-                    f"({names}); the core raises the result to {flag.level}, so check that those outcomes' "
-                    f"recommendations still fit",
-                    ("red_flags", i),
-                    self.witness(("with", flag.id, first[0]), first[1]),
-                    severity="info",
                 )
 
     def invariants(self) -> None:

@@ -14,21 +14,7 @@ from typing import Any
 
 from rulewright.core import model as m
 
-COMPARED = (
-    "title",
-    "status",
-    "description",
-    "inputs",
-    "scoring",
-    "scores",
-    "red_flags",
-    "hit_policy",
-    "outcomes",
-    "default",
-    "escalations",
-    "invariants",
-    "provenance",
-)
+IDENTITY = ("rulewright", "id", "version")  # reported apart (the version check), not as changes
 _KEYS = ("id", "version")  # what identifies an entry of a list (`version` for change notes)
 
 
@@ -63,8 +49,9 @@ def _show(value: Any) -> str:
 
 def diff_structure(old: m.Ruleset, new: m.Ruleset) -> list[Change]:
     out: list[Change] = []
-    for key in COMPARED:
-        _diff(out, (key,), old.data.get(key), new.data.get(key))
+    for key in [*old.data, *(k for k in new.data if k not in old.data)]:
+        if key not in IDENTITY:
+            _diff(out, (key,), old.data.get(key), new.data.get(key))
     if old.hit_policy == new.hit_policy == "first":
         a = [o.id for o in old.outcomes]
         b = [o.id for o in new.outcomes]

@@ -90,12 +90,16 @@ class Model:
             axis = space.by_name[decl.id]
             var = vars[decl.id]
             valid = axis.valid[self.index]
-            ok = _member(var, valid)
-            eff = z3.If(ok, var, 0)
+            if len(valid) == len(axis.classes):  # every answer accepted: keep the formulas small
+                ok, eff = z3.BoolVal(True), var
+            else:
+                ok = _member(var, valid)
+                eff = z3.If(ok, var, 0)
             if decl.missing == "assume":
                 eff = z3.If(eff == 0, axis.locate(decl.assume), eff)
             self.eff[decl.id] = eff
-            problems.append(z3.Not(ok))
+            if not z3.is_true(ok):
+                problems.append(z3.Not(ok))
             if decl.missing == "error":
                 problems.append(var == 0)
         self.problems = z3.Or(problems) if problems else z3.BoolVal(False)

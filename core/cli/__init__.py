@@ -3,13 +3,14 @@
 from __future__ import annotations
 
 import os
+import signal
 import sys
 from typing import Any
 
 import click
 
 from rulewright.core.cli import exitcodes
-from rulewright.core.cli.app import App
+from rulewright.core.cli.app import App, fail, warn
 from rulewright.core.version import __version__
 
 # Built-in commands: name -> "module:attribute", imported only when that command runs.
@@ -29,12 +30,40 @@ COMMANDS = {
 }
 
 
+_WARNED: set[str] = set()  # plugin command names already warned about in this process
+
+
 class RulesGroup(click.Group):
     """Loads built-in commands lazily (fast start-up) and adds commands plugins register."""
 
     def _plugin_commands(self, ctx: click.Context) -> dict[str, Any]:
+        """Commands plugins registered; anything that is not a click command is left out, named."""
         app = ctx.ensure_object(App)
-        return app.host.registry.items["commands"]
+        registry = app.host.registry
+        usable = {}
+        for name, command in registry.items["commands"].items():
+            if isinstance(command, click.Command):
+                usable[name] = command
+            elif name not in _WARNED:
+                _WARNED.add(name)
+                owner = registry.owners["commands"].get(name, "?")
+                warn(
+                    f"plugin {owner!r} registered command {name!r} as {type(command).__name__}, not a click command; skipped"
+                )
+        return usable
+
+    def invoke(self, ctx: click.Context) -> Any:
+        try:
+            return super().invoke(ctx)
+        except (click.exceptions.ClickException, click.exceptions.Exit, click.exceptions.Abort):
+            raise
+        except Exception as exc:
+            # A failing plugin command is named and exits 2; a built-in one is an internal error.
+            name = ctx.invoked_subcommand
+            if name is None or name in COMMANDS:
+                raise
+            owner = ctx.ensure_object(App).host.registry.owners["commands"].get(name, "?")
+            fail(f"command {name!r} from plugin {owner!r} failed: {type(exc).__name__}: {exc}")
 
     def list_commands(self, ctx: click.Context) -> list[str]:
         return sorted(set(COMMANDS) | set(self._plugin_commands(ctx)))
@@ -61,8 +90,14 @@ def cli(ctx: click.Context) -> None:
     ctx.ensure_object(App)
 
 
+def _terminate(signum: int, frame: object) -> None:
+    raise SystemExit(128 + signum)
+
+
 def main(argv: list[str] | None = None) -> None:
     """Console-script entry point: handles a closed stdout (`rules ... | head`) quietly."""
+    # SIGTERM unwinds like Ctrl-C does, so `--output` removes its unfinished temporary file.
+    signal.signal(signal.SIGTERM, _terminate)
     try:
         cli.main(args=argv, prog_name="rules", standalone_mode=True)
     except BrokenPipeError:

@@ -20,7 +20,7 @@ def list_rulesets(fmt: str) -> None:
         for b in bundled_rulesets()
     ]
     if fmt == "json":
-        click.echo(json.dumps(rows, indent=2, ensure_ascii=False))
+        click.echo(json.dumps({"format": 1, "rulesets": rows}, indent=2, ensure_ascii=False))
         return
     width = max((len(r["ref"]) for r in rows), default=0)
     for r in rows:

@@ -12,7 +12,7 @@ those of a serial run.
 from __future__ import annotations
 
 import io
-import multiprocessing
+import signal
 import sys
 from collections import deque
 from collections.abc import Callable, Iterator, Mapping
@@ -112,6 +112,12 @@ _worker: Worker | None = None  # this process's worker: inherited under fork, bu
 
 def _init(job: Job) -> None:
     global _worker
+    # A forked worker inherits the CLI's SIGTERM handler (which unwinds the parent to remove its
+    # partial --output file); a worker has nothing to clean up, and a handler that raises inside
+    # the pool's queue locks can leave Pool.terminate() waiting forever. Ctrl-C is the parent's
+    # to handle: it stops the pool.
+    signal.signal(signal.SIGTERM, signal.SIG_DFL)
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
     if _worker is None:
         _worker = Worker.build(job)
 
@@ -143,6 +149,8 @@ def run(
 ) -> bool:
     """Evaluate `work` on `jobs` processes, writing to `writer`/`sink` in order; False if stopped."""
     global _worker
+    import multiprocessing  # only a parallel run pays for it
+
     # fork hands the workers the engine already built; elsewhere each worker builds its own.
     method = "fork" if sys.platform == "linux" else "spawn"
     _worker = worker if method == "fork" else None
@@ -158,6 +166,9 @@ def run(
             while pending:
                 if not _drain(pending.popleft(), job, worker, sink, writer, tally, on_chunk):
                     return False
+            # Let idle workers exit on their own; leaving the block would terminate() them.
+            pool.close()
+            pool.join()
     finally:
         _worker = None
     return True

@@ -301,3 +301,18 @@ EVALUATION_FAULTS = [
         _good_operator,
     ),
 ]
+
+
+class CommandPlugin:
+    """Registers a command that raises, and something that is not a command at all."""
+
+    @hookimpl
+    def rulewright_register_commands(self, register: Callable[[str, Any], None]) -> None:
+        import click
+
+        @click.command("boom")
+        def boom() -> None:
+            _raise()
+
+        register("boom", boom)
+        register("not_a_command", 42)

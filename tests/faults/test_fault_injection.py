@@ -160,4 +160,23 @@ def test_lint_plugin_fault_is_named_and_validate_still_reports(plugin: Any) -> N
 
 def test_fault_matrix_size() -> None:
     """The counts docs/security.md reports; update both together."""
-    assert len(EVALUATION_FAULTS) == 18
+    assert len(EVALUATION_FAULTS) == 18  # plus 4 format, 3 input, 2 lint and 2 command faults below
+
+
+# -- commands a plugin adds --------------------------------------------------------------------
+
+
+def test_plugin_command_that_raises_is_named_and_exits_2() -> None:
+    host = make_plugin_host(entrypoints=False, extra=[("faulty", faulty.CommandPlugin())])
+    result = CliRunner().invoke(cli, ["boom"], obj=App(_host=host))
+    assert result.exit_code == 2
+    assert isinstance(result.exception, SystemExit)
+    assert "command 'boom' from plugin 'faulty' failed: Boom" in result.stderr
+
+
+def test_plugin_registering_a_non_command_does_not_break_the_cli() -> None:
+    host = make_plugin_host(entrypoints=False, extra=[("faulty", faulty.CommandPlugin())])
+    result = CliRunner().invoke(cli, ["--help"], obj=App(_host=host))
+    assert result.exit_code == 0, result.output
+    assert "boom" in result.stdout and "not_a_command" not in result.stdout
+    assert CliRunner().invoke(cli, ["list"], obj=App(_host=host)).exit_code == 0
