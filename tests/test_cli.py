@@ -211,3 +211,10 @@ def test_closed_stdout_ends_quietly(tmp_path: Path) -> None:
     )
     assert len(proc.stdout.splitlines()) == 3
     assert proc.stderr == ""  # no traceback, and no complaint about the closed pipe
+
+
+def test_an_unknown_ruleset_is_a_finding_naming_what_is_bundled(invoke: Invoke) -> None:
+    result = invoke("evaluate", "no-such-rule", "--answer", "x=1")
+    assert result.exit_code == 1
+    assert "not-found" in result.stderr and "leg-pain" in result.stderr
+    assert result.stdout == ""
