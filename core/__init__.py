@@ -16,7 +16,7 @@ from rulewright.core.pluginhost import (
 )
 from rulewright.core.records import InputRecord, ReadOptions
 from rulewright.core.refs import score_order
-from rulewright.core.result import ErrorInfo, Escalation, OutcomeRef, RedFlagHit, Result
+from rulewright.core.result import ErrorInfo, Escalation, OutcomeRef, RedFlagHit, Result, json_default
 from rulewright.core.tracetext import score_text, trace_lines
 from rulewright.core.version import __version__
 from rulewright.core.writers import FormatOptions
@@ -46,6 +46,7 @@ __all__ = [
     "bounds",
     "bundled_rulesets",
     "hookimpl",
+    "json_default",
     "load_ruleset",
     "make_plugin_host",
     "make_score",

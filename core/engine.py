@@ -11,11 +11,11 @@ from __future__ import annotations
 import math
 import os
 from collections.abc import Iterable, Iterator, Mapping
-from dataclasses import dataclass
 from typing import Any
 
 from rulewright.core import model as m
 from rulewright.core.compiler import Compiler, OperatorError
+from rulewright.core.decisions import DecisionCache
 from rulewright.core.explain import explain as explain_condition
 from rulewright.core.inputs import InputChecker
 from rulewright.core.model import CONFIDENCE_RANK, LEVEL_RANK, LEVELS
@@ -27,8 +27,6 @@ from rulewright.core.version import __version__
 
 DECISION_CACHE_ENV = "RULEWRIGHT_DECISION_CACHE"
 """Set to 0 to turn the decision cache off (for measuring it, or to rule it out)."""
-MEMO_SIZE = 65536
-"""At most this many distinct answer sets are cached per engine; later ones are evaluated in full."""
 
 _REVIEW = LEVEL_RANK["review"]
 _EMERGENCY = LEVEL_RANK["emergency"]
@@ -98,14 +96,15 @@ class Engine:
         self._finished = self.host.impls("rulewright_evaluation_finished")
         self._ref = {"id": ruleset.id, "version": ruleset.version, "fingerprint": ruleset.fingerprint}
         self.components = [f"scorer:{ruleset.scorer}"] + [f"escalate:{name}" for name, _ in self._escalate]
-        self._memo: dict[tuple[Any, ...], _Decision] | None = {} if self._memoizable(memoize) else None
+        self._cache = DecisionCache(self._inputs, id_field) if self._memoizable(memoize) else None
 
     def _memoizable(self, memoize: bool | None) -> bool:
         """Cache decisions by answers only when that cannot change a result.
 
-        The decision (red flags, scores, outcome, escalations) is a pure function of the checked
-        answers when every component that takes part is a built-in, and the answers compare
-        exactly (booleans, enum values and sets: no `1 == 1.0 == True` collisions). Observers
+        The decision (red flags, scores, outcome, escalations) is a pure function of the answers
+        when every component that takes part is a built-in and no plugin rewrites the answers
+        (`rulewright_prepare_facts`). A set input is answered with a list, which cannot key the
+        cache (`decisions.py`), so such rulesets are evaluated in full. Observers
         (`rulewright_evaluation_finished`) still run for every case.
         """
         if memoize is None:
@@ -113,13 +112,26 @@ class Engine:
         owners = self.host.registry.owners
         return (
             memoize
-            and all(i.type in ("boolean", "enum", "set") for i in self.ruleset.inputs)
+            and not self._prepare
+            and all(i.type != "set" for i in self.ruleset.inputs)
             and owners["scorers"][self.ruleset.scorer] in DEFAULT_PLUGINS
             and all(owner in DEFAULT_PLUGINS for owner in owners["operators"].values())
             and all(name in DEFAULT_PLUGINS for name, _ in self._escalate)
         )
 
     # -- public API --------------------------------------------------------------------------
+
+    @property
+    def decisions(self) -> DecisionCache | None:
+        """The decision cache, when a batch writer may answer a case from it without a `Result`.
+
+        None when every case needs its own: decisions are not cached for this ruleset and
+        plugins, an observer (`rulewright_evaluation_finished`) must see each result, or each
+        result carries its record (`record_input`). `rules evaluate` uses it for JSON Lines.
+        """
+        if self._cache is None or self._finished or self.record_input:
+            return None
+        return self._cache
 
     def evaluate(
         self,
@@ -130,12 +142,20 @@ class Engine:
         explain: bool = False,
     ) -> Result:
         """Evaluate one case (a mapping of input id -> answer; the id field is carried, not read)."""
-        if not isinstance(record, Mapping):
+        if type(record) is not dict and not isinstance(record, Mapping):
             result = self._new(line, None, row)
             return self._unreadable(
                 result, "not_an_object", f"a record must be a JSON object, not {_json_type(record)}"
             )
         record_id = record.get(self.id_field) if self.id_field else None
+        cache = self._cache if not explain else None
+        key = cache.key(record) if cache is not None else None
+        known = cache.get(key) if key is not None else None  # type: ignore[union-attr]
+        if known is not None:
+            result = known.result(line, record_id, row)
+            if self.record_input:
+                result.recorded = json_safe(record)
+            return self._finish(result, known.rank)
         result = self._new(line, record_id, row)
         if self.record_input:
             result.recorded = json_safe(record)
@@ -158,16 +178,9 @@ class Engine:
             if prepared is not None:
                 record = prepared
         facts, problems = self._check.check(record)
-        # Cached decisions are keyed by the checked answers: only when no plugin rewrote them.
-        memo = self._memo if trace is None and not problems and record is given else None
-        if memo is not None:
-            key = tuple(map(facts.get, self._inputs))
-            known = memo.get(key)
-            if known is not None:
-                return self._finish(known.apply(result), known.rank)
+        if key is not None and not problems:
             rank = self._decide_case(result, facts, None)
-            if len(memo) < MEMO_SIZE:
-                memo[key] = _Decision.of(result, rank)
+            cache.keep(key, result, rank)  # type: ignore[union-attr]
             return self._finish(result, rank)
         rank = self._screen(result, facts, trace)
         if record is not given:
@@ -470,46 +483,6 @@ class Engine:
         result.status = "error"
         result.error = ErrorInfo(code, message)
         return self._finish(result, rank)
-
-
-@dataclass(frozen=True, slots=True)
-class _Decision:
-    """What a case's answers decided, to be replayed onto the result of another case with them."""
-
-    status: str
-    outcome: OutcomeRef | None
-    red_flags: tuple[RedFlagHit, ...]
-    not_screened: tuple[str, ...]
-    scores: tuple[tuple[str, Any], ...]
-    missing: tuple[str, ...]
-    recommendations: tuple[str, ...]
-    error: ErrorInfo | None
-    rank: int
-
-    @classmethod
-    def of(cls, result: Result, rank: int) -> _Decision:
-        return cls(
-            result.status,
-            result.outcome,
-            tuple(result.red_flags),
-            tuple(result.not_screened),
-            tuple(result.scores.items()),
-            tuple(result.missing),
-            result.recommendations,
-            result.error,
-            rank,
-        )
-
-    def apply(self, result: Result) -> Result:
-        result.status = self.status
-        result.outcome = self.outcome
-        result.red_flags = list(self.red_flags)
-        result.not_screened = list(self.not_screened)
-        result.scores = dict(self.scores)
-        result.missing = list(self.missing)
-        result.recommendations = self.recommendations
-        result.error = self.error
-        return result
 
 
 _GUARDED = ("red_flags", "not_screened", "urgency", "status", "error", "outcome", "scores")

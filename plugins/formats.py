@@ -11,24 +11,7 @@ import json
 from collections.abc import Callable
 from typing import Any, TextIO
 
-import orjson
-
-from rulewright.core import FormatOptions, Result, hookimpl, score_text, trace_lines
-
-
-def _default(value: Any) -> Any:
-    if isinstance(value, (set, frozenset)):
-        return sorted(value, key=str)
-    raise TypeError(f"{type(value).__name__} is not JSON serializable")
-
-
-def dumps_line(record: dict[str, Any]) -> str:
-    """One compact JSON line (with its newline), UTF-8 text as is."""
-    try:
-        return orjson.dumps(record, default=_default, option=orjson.OPT_APPEND_NEWLINE).decode()
-    except TypeError:
-        # orjson refuses integers beyond 64 bits, which a caller's id may be; the stdlib does not.
-        return json.dumps(record, ensure_ascii=False, separators=(",", ":"), default=_default) + "\n"
+from rulewright.core import FormatOptions, Result, hookimpl, json_default, score_text, trace_lines
 
 
 class JsonLinesWriter:
@@ -37,9 +20,24 @@ class JsonLinesWriter:
 
     def __init__(self, stream: TextIO, options: FormatOptions) -> None:
         self.stream = stream
+        buffer = getattr(stream, "buffer", None)
+        if buffer is None or getattr(stream, "line_buffering", False):
+            self._write = self._write_text  # a terminal sees each line as it is written
+        else:
+            # Records are UTF-8 already: hand them to the byte stream under the text layer rather
+            # than decode and encode every line again. What was written as text goes first.
+            stream.flush()
+            self._write = buffer.write
+
+    def _write_text(self, data: bytes) -> None:
+        self.stream.write(data.decode("utf-8"))
 
     def write(self, result: Result) -> None:
-        self.stream.write(dumps_line(result.to_record()))
+        self._write(result.to_json())
+
+    def write_json(self, data: bytes) -> None:
+        """Write records rendered already, each as `Result.to_json` renders it (the fast lane)."""
+        self._write(data)
 
     def close(self) -> None:
         pass
@@ -51,7 +49,7 @@ class JsonArrayWriter:
         self.count = 0
 
     def write(self, result: Result) -> None:
-        text = json.dumps(result.to_record(), ensure_ascii=False, indent=2, default=_default)
+        text = json.dumps(result.to_record(), ensure_ascii=False, indent=2, default=json_default)
         self.stream.write(("[\n" if self.count == 0 else ",\n") + text)
         self.count += 1
 

@@ -39,42 +39,54 @@ def recover(writer: Any, result: Result, fmt: str, owner: str, exc: Exception) -
 
 @dataclass
 class Tally:
-    count: int = 0
-    status: Counter[str] = field(default_factory=Counter)
-    urgency: Counter[str] = field(default_factory=Counter)
+    kinds: Counter[tuple[str, str]] = field(default_factory=Counter)
+    """Records by (status, urgency): one count per record, the rest is derived."""
     first_error: int | None = None
     first_error_message: str | None = None
-    max_rank: int = 0
     blank_lines: int = 0
 
     def add(self, result: Result) -> None:
-        self.count += 1
-        self.status[result.status] += 1
-        self.urgency[result.urgency] += 1
-        rank = LEVEL_RANK[result.urgency]
-        if rank > self.max_rank:
-            self.max_rank = rank
+        self.kinds[result.status, result.urgency] += 1
         if result.status == "error" and self.first_error is None:
             self.first_error = result.line
             self.first_error_message = result.error.message if result.error else None
 
+    @property
+    def count(self) -> int:
+        return sum(self.kinds.values())
+
+    @property
+    def status(self) -> Counter[str]:
+        return self._by(0)
+
+    @property
+    def urgency(self) -> Counter[str]:
+        return self._by(1)
+
+    @property
+    def max_rank(self) -> int:
+        return max((LEVEL_RANK[urgency] for _, urgency in self.kinds), default=0)
+
+    def _by(self, part: int) -> Counter[str]:
+        out: Counter[str] = Counter()
+        for kind, n in self.kinds.items():
+            out[kind[part]] += n
+        return out
+
     def merge(self, other: Tally) -> None:
         """Add a later chunk's tally (chunks are merged in input order)."""
-        self.count += other.count
-        self.status.update(other.status)
-        self.urgency.update(other.urgency)
-        self.max_rank = max(self.max_rank, other.max_rank)
+        self.kinds.update(other.kinds)
         self.blank_lines += other.blank_lines
         if self.first_error is None and other.first_error is not None:
             self.first_error = other.first_error
             self.first_error_message = other.first_error_message
 
     def summary(self) -> str:
-        parts = [f"evaluated {self.count} record{'s' if self.count != 1 else ''}"]
-        parts.append(", ".join(f"{s} {self.status[s]}" for s in ("ok", "undetermined", "error")))
+        count, status, urgency = self.count, self.status, self.urgency
+        parts = [f"evaluated {count} record{'s' if count != 1 else ''}"]
+        parts.append(", ".join(f"{s} {status[s]}" for s in ("ok", "undetermined", "error")))
         parts.append(
-            "urgency "
-            + ", ".join(f"{u} {self.urgency[u]}" for u in ("emergency", "urgent", "review", "routine"))
+            "urgency " + ", ".join(f"{u} {urgency[u]}" for u in ("emergency", "urgent", "review", "routine"))
         )
         if self.blank_lines:
             parts.append(f"{self.blank_lines} blank line{'s' if self.blank_lines != 1 else ''} skipped")

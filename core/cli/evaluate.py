@@ -7,13 +7,14 @@ import sys
 import tempfile
 from collections.abc import Iterator
 from pathlib import Path
-from typing import IO, Any, BinaryIO
+from typing import IO, Any, BinaryIO, cast
 
 import click
 
 from rulewright.core.cli import exitcodes, parallel
 from rulewright.core.cli.app import App, fail, stdout_is_terminal
 from rulewright.core.cli.batch import Tally, WriterFailed, write_all
+from rulewright.core.cli.lane import Lane
 from rulewright.core.cli.options import explain_option, id_field_option
 from rulewright.core.cli.parallel import Job
 from rulewright.core.cli.progress import Progress, wanted
@@ -193,6 +194,11 @@ def evaluate(
                         fmt=fmt,
                         stop=stop,
                     )
+                elif source is not None and Lane.fits(engine, source.adapter, writer, explain=explain):
+                    lane = Lane(
+                        engine, source.adapter, writer, read_options, tally, fmt, owner, stop_on_error=stop
+                    )
+                    done = _run_lane(lane, source, stream, bar, interactive=input_path == "-")
                 else:
                     results = bar.counted(engine.evaluate_batch(records, explain=explain))
                     if input_path == "-":
@@ -310,6 +316,36 @@ def _records(app: App, source: _Source, model: Ruleset, options: ReadOptions) ->
         )
 
 
+def _run_lane(lane: Lane, source: _Source, stream: _Sink, bar: Progress, *, interactive: bool) -> bool:
+    """JSON Lines through the fast lane (lane.py); from stdin, each piece read is answered at once."""
+
+    def after_block(count: int) -> None:
+        if interactive:
+            stream.flush()
+        bar.update(count)
+
+    try:
+        stream_in = cast(BinaryIO, _Eager(source.stream)) if interactive else source.stream
+        done = lane.run(stream_in, after_block=after_block)
+    except (OSError, WriterFailed, click.exceptions.Exit):
+        raise
+    except Exception as exc:
+        fail(
+            f"input format {source.format!r} failed: {type(exc).__name__}: {exc}; "
+            "stopping, the rest of the input was not read"
+        )
+    lane.tally.blank_lines += lane.options.blank_lines
+    return done
+
+
+class _Eager:
+    """A stream whose reads return what has arrived rather than wait for a full block (a pipe
+    fed one case at a time is answered case by case)."""
+
+    def __init__(self, stream: BinaryIO) -> None:
+        self.read = getattr(stream, "read1", stream.read)
+
+
 def _run_parallel(
     ruleset: str,
     engine: Any,
@@ -384,6 +420,15 @@ class _Sink:
 
     def write(self, text: str) -> int:
         return self.stream.write(text)
+
+    @property
+    def buffer(self) -> Any:
+        """The byte stream under the text one, for formats that write UTF-8 they encoded (jsonl)."""
+        return getattr(self.stream, "buffer", None)
+
+    @property
+    def line_buffering(self) -> bool:
+        return bool(getattr(self.stream, "line_buffering", False))
 
     def write_bytes(self, data: bytes) -> None:
         """UTF-8 text already encoded (by a `--jobs` worker), written without decoding it again."""

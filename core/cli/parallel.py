@@ -21,6 +21,7 @@ from itertools import islice
 from typing import Any, BinaryIO
 
 from rulewright.core.cli.batch import Tally, write_all
+from rulewright.core.cli.lane import Lane
 from rulewright.core.records import InputRecord, ReadOptions
 from rulewright.core.result import Result
 from rulewright.core.writers import FormatOptions
@@ -77,24 +78,40 @@ class Worker:
 
     def run(self, payload: tuple[str, Any]) -> ChunkOutput:
         kind, data = payload
-        options = ReadOptions(
-            id_field=self.job.id_field, max_line_bytes=self.job.max_line_bytes, link_ids=self.job.link_ids
-        )
-        records = self.adapter.read_chunk(data, self.engine.ruleset, options) if kind == "split" else data
-        results = self.engine.evaluate_batch(records, explain=self.job.explain)
+        job = self.job
+        options = ReadOptions(id_field=job.id_field, max_line_bytes=job.max_line_bytes, link_ids=job.link_ids)
         tally = Tally()
         if self.renders:
             # Encoded here, in parallel, so the main process only copies bytes to the output.
             buffer = io.BytesIO()
             text = io.TextIOWrapper(buffer, encoding="utf-8", newline="\n")
-            writer = self.factory(text, FormatOptions(explain=self.job.explain, ruleset=self.engine.ruleset))
-            done = write_all(
-                results, writer, self.job.fmt, self.owner, tally, stop_on_error=self.job.stop_on_error
-            )
+            writer = self.factory(text, FormatOptions(explain=job.explain, ruleset=self.engine.ruleset))
+            if kind == "split" and Lane.fits(self.engine, self.adapter, writer, explain=job.explain):
+                lane = Lane(
+                    self.engine,
+                    self.adapter,
+                    writer,
+                    options,
+                    tally,
+                    job.fmt,
+                    self.owner,
+                    stop_on_error=job.stop_on_error,
+                )
+                done = lane.block(*data)
+            else:
+                done = write_all(
+                    self._results(kind, data, options),
+                    writer,
+                    job.fmt,
+                    self.owner,
+                    tally,
+                    stop_on_error=job.stop_on_error,
+                )
             text.flush()
             out = ChunkOutput(buffer.getvalue(), None, tally, not done)
             text.detach()
         else:
+            results = self._results(kind, data, options)
             kept: list[Result] = []
             stopped = False
             for result in results:
@@ -105,6 +122,10 @@ class Worker:
             out = ChunkOutput(None, kept, tally, stopped)
         tally.blank_lines = options.blank_lines
         return out
+
+    def _results(self, kind: str, data: Any, options: ReadOptions) -> Iterator[Result]:
+        records = self.adapter.read_chunk(data, self.engine.ruleset, options) if kind == "split" else data
+        return self.engine.evaluate_batch(records, explain=self.job.explain)  # type: ignore[no-any-return]
 
 
 _worker: Worker | None = None  # this process's worker: inherited under fork, built under spawn

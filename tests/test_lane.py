@@ -1,0 +1,146 @@
+"""The fast lane of `rules evaluate` (core/cli/lane.py) writes byte for byte what the general
+path writes, with the same summary and exit code, on ordinary and hostile JSON Lines alike."""
+
+from __future__ import annotations
+
+import codecs
+from pathlib import Path
+from typing import Any
+
+import pytest
+from click.testing import CliRunner
+
+from benchmarks import data
+from rulewright.core.cli import cli
+from rulewright.core.cli.lane import LANE_ENV, Lane
+from rulewright.core.engine import Engine
+from tests.corpus.manifest import CORPUS
+
+RECORDS = CORPUS / "records"
+
+# Lines the lane must hand to the general path, each next to ordinary ones.
+AWKWARD = [
+    b'{"id":"a","pain_quality":"dull","pain_pattern":"moves_around"}',
+    b"",
+    b"   \t",
+    b'{"id":"crlf","pain_quality":"dull","pain_pattern":"moves_around"}\r',
+    b'{"id":"spaced", "pain_quality" : "dull"}',
+    b'{"id":"twice","pain_quality":"dull","pain_quality":"sharp"}',
+    b'{"id":"twice-spaced","pain_quality":"dull","pain_quality" :"sharp"}',
+    b'{"id":"twice-one-colon","pain_quality":"sharp","id":"x:y"}',
+    b'{"id":{"nested":1},"pain_quality":"dull"}',
+    b'{"id":"colon:in:id","pain_quality":"dull"}',
+    b'{"id":[1,2],"pain_quality":"dull"}',
+    b'{"id":7,"numbness_tingling_weakness":1}',
+    b'{"id":8,"numbness_tingling_weakness":true,"bladder_bowel_control":true}',
+    b'{"id":"unknown","pain_quality":"dull","colour":"red"}',
+    b'{"id":"caf\xc3\xa9","pain_quality":"dull"}',
+    b'{"id":"esc\\u00e9","pain_quality":"dull"}',
+    b'{"id":"big","n":100000000000000000000000}',
+    b"\xef\xbb\xbf" + b'{"id":"bom-not-first","pain_quality":"dull"}',
+    b'{"id":"overlong","pain_quality":"' + b"x" * 300 + b'"}',
+    b"[1,2]",
+    b"null",
+    b"{oops",
+    b"\xff\xfe",
+    b'{"id":"a","pain_quality":"dull","pain_pattern":"moves_around"}',
+]
+
+
+# Answer sets that the awkward lines above share once read leniently (a key twice keeps the
+# last; a nested id; `1` for true), so a lane that read them that way would find them cached.
+TWINS = [
+    b'{"id":"t1","pain_quality":"sharp"}',
+    b'{"id":"t2","pain_quality":"dull"}',
+    b'{"id":"t3","numbness_tingling_weakness":true}',
+    b'{"id":"t4","pain_quality":"dull","pain_pattern":"moves_around"}',
+]
+
+
+def awkward_file(path: Path) -> int:
+    """Twins until the cache is warm, then each awkward line between two cached ones."""
+    lines = TWINS * 20
+    for line in AWKWARD:
+        lines += [line, TWINS[0]]
+    path.write_bytes(codecs.BOM_UTF8 + b"\n".join(lines))  # no final newline
+    return len(lines) - 2  # blank lines give no record
+
+
+def run(*args: str, lane: bool, input: bytes | None = None) -> tuple[int, bytes, str]:
+    result = CliRunner().invoke(
+        cli, ["evaluate", *args, "--format", "jsonl"], input=input, env={LANE_ENV: "1" if lane else "0"}
+    )
+    assert result.exception is None or isinstance(result.exception, SystemExit), result.exception
+    return result.exit_code, result.stdout_bytes, result.stderr
+
+
+def assert_same(*args: str, input: bytes | None = None) -> bytes:
+    fast, general = run(*args, lane=True, input=input), run(*args, lane=False, input=input)
+    assert fast[1] == general[1]
+    assert fast[2] == general[2]  # the summary: counts, blank lines, first error
+    assert fast[0] == general[0]
+    return fast[1]
+
+
+@pytest.fixture
+def lane_calls(monkeypatch: pytest.MonkeyPatch) -> dict[str, int]:
+    """How many cases the lane answered itself (counted as cases the engine did not see)."""
+    seen = {"evaluated": 0, "blocks": 0}
+    evaluate, block = Engine.evaluate, Lane.block
+
+    def counting_evaluate(self: Engine, *args: Any, **kwargs: Any) -> Any:
+        seen["evaluated"] += 1
+        return evaluate(self, *args, **kwargs)
+
+    def counting_block(self: Lane, *args: Any) -> bool:
+        seen["blocks"] += 1
+        return block(self, *args)
+
+    monkeypatch.setattr(Engine, "evaluate", counting_evaluate)
+    monkeypatch.setattr(Lane, "block", counting_block)
+    return seen
+
+
+def test_lane_writes_what_the_general_path_writes(tmp_path: Path, lane_calls: dict[str, int]) -> None:
+    cases = tmp_path / "cases.jsonl"
+    data.write(str(cases), 4000)  # > 2 blocks of 256 KiB, 1% malformed lines
+    out = assert_same("leg-pain@1.0.0", str(cases))
+    assert out.count(b"\n") == 4000
+    # The general path saw every case once; the lane answered most of them without the engine.
+    assert lane_calls["blocks"] >= 2
+    assert lane_calls["evaluated"] < 4000 + 4000 // 4
+
+
+def test_awkward_lines_go_the_general_way_in_place(tmp_path: Path) -> None:
+    path = tmp_path / "awkward.jsonl"
+    records = awkward_file(path)
+    out = assert_same("leg-pain@1.0.0", str(path), "--max-line-bytes", "200")
+    assert out.count(b"\n") == records
+
+
+def test_stop_at_the_same_record_with_on_error_fail(tmp_path: Path) -> None:
+    path = tmp_path / "cases.jsonl"
+    data.write(str(path), 500)
+    assert_same("leg-pain@1.0.0", str(path), "--on-error", "fail")
+
+
+def test_stdin_and_other_id_fields(tmp_path: Path) -> None:
+    path = tmp_path / "cases.jsonl"
+    data.write(str(path), 800)
+    assert_same("leg-pain@1.0.0", "-", input=path.read_bytes())
+    assert_same("leg-pain@1.0.0", str(path), "--id-field", "pain_quality")
+
+
+@pytest.mark.parametrize("name", sorted(p.name for p in RECORDS.glob("*.jsonl")))
+def test_hostile_corpus(name: str) -> None:
+    ruleset = str(RECORDS / "typed.ruleset.yaml")
+    assert_same(ruleset, str(RECORDS / name))
+    assert_same("leg-pain@1.0.0", str(RECORDS / name))
+
+
+def test_lane_steps_aside_for_explain_and_record_input(tmp_path: Path, lane_calls: dict[str, int]) -> None:
+    path = tmp_path / "cases.jsonl"
+    data.write(str(path), 50)
+    for flag in ("--explain", "--record-input"):
+        run("leg-pain@1.0.0", str(path), flag, lane=True)
+    assert lane_calls["blocks"] == 0
