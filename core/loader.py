@@ -141,7 +141,6 @@ def load_ruleset(ref: str, *, operators: Iterable[str] | None = None) -> m.Rules
     cache in `rulecache` without parsing YAML or loading JSON Schema again.
     """
     from rulewright.core import rulecache
-    from rulewright.core.yamlload import load_yaml
 
     operators = list(operators) if operators is not None else None
     name, raw = resolve(ref)
@@ -149,6 +148,8 @@ def load_ruleset(ref: str, *, operators: Iterable[str] | None = None) -> m.Rules
     data = rulecache.get(entry)
     if data is not None:
         return parse_ruleset(data, source=name, fingerprint=fingerprint(data))
+    from rulewright.core.yamlload import load_yaml  # only now: the cache spares most starts YAML
+
     doc = load_yaml(raw, name)
     ruleset, problems = check_document(doc, operators)
     if ruleset is None:

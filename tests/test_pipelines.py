@@ -199,3 +199,77 @@ def test_jobs_from_stdin_through_the_console_script(tmp_path: Path) -> None:
     assert runs[0].returncode == runs[1].returncode == 0, runs[1].stderr
     assert runs[0].stdout == runs[1].stdout
     assert len(runs[1].stdout.splitlines()) == 4000
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("into", ["--output", "stdout"])
+def test_jobs_workers_write_a_real_output_in_order(tmp_path: Path, into: str) -> None:
+    """With a real file descriptor, workers write their chunks themselves, taking turns."""
+    cases = tmp_path / "cases.jsonl"
+    bad = _jsonl_with_bad_lines(cases, 7000)  # several chunks per worker
+    outputs = []
+    for jobs in ("1", "2"):
+        out = tmp_path / f"out-{jobs}.jsonl"
+        args = [RULES, "evaluate", "leg-pain@1.0.0", str(cases), "--jobs", jobs]
+        if into == "--output":
+            proc = subprocess.run([*args, "-o", str(out)], capture_output=True, check=False)
+        else:
+            with out.open("wb") as sink:
+                proc = subprocess.run(args, stdout=sink, stderr=subprocess.PIPE, check=False)
+        assert proc.returncode == 1, proc.stderr  # error records were written
+        outputs.append((out.read_bytes(), proc.stderr))
+    assert outputs[1] == outputs[0]
+    assert outputs[0][0].count(b"\n") == 7000 - 7000 // 211  # blank lines give no record
+    assert len(bad) > 10
+
+
+@pytest.mark.slow
+def test_jobs_workers_stop_writing_at_the_first_error(tmp_path: Path) -> None:
+    cases = tmp_path / "cases.jsonl"
+    bad = _jsonl_with_bad_lines(cases, 3000)
+    out = tmp_path / "out.jsonl"
+    with out.open("wb") as sink:
+        proc = subprocess.run(
+            [RULES, "evaluate", "leg-pain@1.0.0", str(cases), "--jobs", "2", "--on-error", "fail"],
+            stdout=sink,
+            stderr=subprocess.PIPE,
+            check=False,
+        )
+    assert proc.returncode == 1
+    assert [r["input"]["line"] for r in _lines(out.read_text())] == list(range(1, min(bad) + 1))
+    atomic = tmp_path / "atomic.jsonl"
+    proc = subprocess.run(
+        [
+            RULES,
+            "evaluate",
+            "leg-pain@1.0.0",
+            str(cases),
+            "--jobs",
+            "2",
+            "--on-error",
+            "fail",
+            "-o",
+            str(atomic),
+        ],
+        capture_output=True,
+        check=False,
+    )
+    assert proc.returncode == 1 and not atomic.exists()
+    assert not list(tmp_path.glob(".rules-*"))
+
+
+@pytest.mark.slow
+def test_jobs_to_a_closed_pipe_ends_quietly(tmp_path: Path) -> None:
+    cases = tmp_path / "cases.jsonl"
+    _jsonl_with_bad_lines(cases, 20000)
+    with subprocess.Popen(
+        [RULES, "evaluate", "leg-pain@1.0.0", str(cases), "--jobs", "2"],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+    ) as proc:
+        assert proc.stdout is not None and proc.stderr is not None
+        assert json.loads(proc.stdout.readline())["input"]["line"] == 1
+        proc.stdout.close()  # like `| head -n 1`
+        err = proc.stderr.read()
+        assert proc.wait(timeout=120) in (0, 1)
+    assert b"Traceback" not in err and b"Error" not in err

@@ -442,6 +442,10 @@ class _Sink:
     def flush(self) -> None:
         self.stream.flush()
 
+    def fileno(self) -> int:
+        """The output's file descriptor (`--jobs` workers write to it in turn); raises if none."""
+        return self.stream.fileno()
+
     def abandon(self) -> None:
         if self.tmp:
             self.stream.close()

@@ -1,12 +1,13 @@
 """`rules evaluate --jobs N`: evaluate chunks of records in worker processes, write in input order.
 
 The main process reads the input in chunks (raw lines when the input adapter can `split` its
-stream, else records it has read), keeps at most a few chunks in flight per worker (memory stays
-bounded), and writes each chunk's output as soon as every chunk before it is written. Workers
-render chunks themselves when the output format is `concatenable` (JSON Lines: the output of
-consecutive chunks, joined, is the output of the whole); otherwise they return the results and
-the main process writes them. Either way the records, their order and the summary are exactly
-those of a serial run.
+stream, else records it has read) and keeps at most a few chunks in flight per worker (memory
+stays bounded). Workers render chunks themselves when the output format is `concatenable`
+(JSON Lines: the output of consecutive chunks, joined, is the output of the whole) and, where
+the output is a file descriptor they share, write them too, taking turns in input order
+(turns.py); otherwise the main process writes each chunk's output, or its results, as soon as
+every chunk before it is written. Either way the records, their order and the summary are
+exactly those of a serial run.
 """
 
 from __future__ import annotations
@@ -22,6 +23,7 @@ from typing import Any, BinaryIO
 
 from rulewright.core.cli.batch import Tally, write_all
 from rulewright.core.cli.lane import Lane
+from rulewright.core.cli.turns import Turns
 from rulewright.core.records import InputRecord, ReadOptions
 from rulewright.core.result import Result
 from rulewright.core.writers import FormatOptions
@@ -55,6 +57,7 @@ class ChunkOutput:
     results: list[Result] | None  # otherwise the results, for the main process to write
     tally: Tally = field(default_factory=Tally)
     stopped: bool = False  # an error record ended the chunk under --on-error fail
+    written: bool = False  # the worker wrote `data` to the output itself (turns.py)
 
 
 class Worker:
@@ -129,6 +132,7 @@ class Worker:
 
 
 _worker: Worker | None = None  # this process's worker: inherited under fork, built under spawn
+_turns: Turns | None = None  # set when workers write the output themselves (fork only)
 
 
 def _init(job: Job) -> None:
@@ -143,9 +147,19 @@ def _init(job: Job) -> None:
         _worker = Worker.build(job)
 
 
-def _run(payload: tuple[str, Any]) -> ChunkOutput:
+def _run(task: tuple[int, tuple[str, Any]]) -> ChunkOutput:
+    index, payload = task
     assert _worker is not None
-    return _worker.run(payload)
+    try:
+        out = _worker.run(payload)
+    except BaseException:
+        if _turns is not None:
+            _turns.halt(index)  # chunks after this one must not be written
+        raise
+    if _turns is not None and out.data is not None:
+        _turns.write(index, out.data, stop_after=out.stopped)
+        out.data, out.written = None, True
+    return out
 
 
 def payloads(adapter: Any, stream: BinaryIO, model: Any, options: ReadOptions) -> Iterator[tuple[str, Any]]:
@@ -169,17 +183,22 @@ def run(
     on_chunk: Callable[[int], None] = lambda count: None,
 ) -> bool:
     """Evaluate `work` on `jobs` processes, writing to `writer`/`sink` in order; False if stopped."""
-    global _worker
+    global _worker, _turns
     import multiprocessing  # only a parallel run pays for it
 
     # fork hands the workers the engine already built; elsewhere each worker builds its own.
     method = "fork" if sys.platform == "linux" else "spawn"
+    context = multiprocessing.get_context(method)
     _worker = worker if method == "fork" else None
+    fd = _descriptor(sink) if method == "fork" and worker.renders else None
+    if fd is not None:
+        sink.flush()  # anything written before the workers start goes first
+        _turns = Turns(context, fd)
     try:
-        with multiprocessing.get_context(method).Pool(jobs, initializer=_init, initargs=(job,)) as pool:
+        with context.Pool(jobs, initializer=_init, initargs=(job,)) as pool:
             pending: deque[Any] = deque()
-            for payload in work:
-                pending.append(pool.apply_async(_run, (payload,)))
+            for index, payload in enumerate(work):
+                pending.append(pool.apply_async(_run, ((index, payload),)))
                 if len(pending) >= jobs * IN_FLIGHT and not _drain(
                     pending.popleft(), job, worker, sink, writer, tally, on_chunk
                 ):
@@ -191,8 +210,16 @@ def run(
             pool.close()
             pool.join()
     finally:
-        _worker = None
+        _worker = _turns = None
     return True
+
+
+def _descriptor(sink: Any) -> int | None:
+    """The output's file descriptor, if it has one forked workers can write to."""
+    try:
+        return int(sink.fileno())
+    except (AttributeError, OSError, ValueError):  # io.UnsupportedOperation is both of the last two
+        return None
 
 
 def _drain(
@@ -205,7 +232,10 @@ def _drain(
     on_chunk: Callable[[int], None],
 ) -> bool:
     out: ChunkOutput = future.get()
-    if out.data is not None:
+    if out.written:
+        tally.merge(out.tally)
+        done = not out.stopped
+    elif out.data is not None:
         sink.write_bytes(out.data)
         tally.merge(out.tally)
         done = not out.stopped
