@@ -54,8 +54,10 @@ def rulewright_register_formats(register: Register) -> None:
     `rulewright.core.FormatOptions`; the writer has `write(result)` (a `Result`) and `close()`.
     A factory with `concatenable = True` promises that the outputs of separate writers over
     consecutive runs of results, joined, equal one writer's output (no header, no separators):
-    `--jobs` workers then render their chunks themselves. The CLI selects a format with
-    `rules evaluate --format NAME`.
+    `--jobs` workers then render their chunks themselves. A writer with `write_json(data)`
+    accepts records already rendered as `Result.to_json` renders them (UTF-8 JSON Lines, one or
+    more whole lines): the fast lane of `rules evaluate` writes cached decisions that way. The
+    CLI selects a format with `rules evaluate --format NAME`.
     """
 
 
@@ -72,7 +74,10 @@ def rulewright_register_input_adapters(register: Register) -> None:
     yields picklable chunks of raw input of about `size_kib` KiB cut at record boundaries, and
     `adapter.read_chunk(chunk, ruleset, options)` reads one chunk in a worker process (line
     numbers continuing from where the chunk starts). Without them the main process reads the
-    records and hands them to the workers.
+    records and hands them to the workers. With them and `adapter.plain_record(raw) -> dict |
+    None` (the record on one raw line when reading it needs no further check, else None), the
+    fast lane of `rules evaluate` answers lines whose answers were decided before without an
+    `InputRecord`, and hands every other line to `read_chunk`.
     """
 
 

@@ -1,4 +1,5 @@
-"""Built-in output formats: `jsonl` (one record per line), `json` (an array), `csv` and `text`.
+"""Built-in output formats: `jsonl` (one record per line), `json` (an array), `csv`, `text` and
+`table`.
 
 A format is a factory `factory(stream, options) -> writer`; the writer's `write(result)` is
 called once per result, in input order, and `close()` once at the end.
@@ -160,9 +161,67 @@ class TextWriter:
         pass
 
 
+class TableWriter:
+    """For people at a terminal reading a batch: one aligned row per case, a header on top.
+
+    Columns of fixed width, so rows stream as they are evaluated; the last column holds the red
+    flags, what could not be screened, what would decide an undetermined case, or the error.
+    """
+
+    ID_WIDTH = 16
+
+    def __init__(self, stream: TextIO, options: FormatOptions) -> None:
+        self.stream = stream
+        self.options = options
+        ruleset = options.ruleset
+        outcomes = [*ruleset.outcomes, *([ruleset.default] if ruleset.default else [])] if ruleset else []
+        self.outcome_width = min(32, max([7, *(len(o.label) for o in outcomes)]))
+        self.rows = 0
+
+    def _cells(self, line: str, ident: str, urgency: str, status: str, outcome: str, notes: str) -> str:
+        level = f"{urgency:<9}"  # padded before it is painted, so colour does not shift the columns
+        if self.options.color and urgency in _COLOURS:
+            level = f"{_COLOURS[urgency]}{level}\033[0m"
+        return (
+            f"{line:>6}  {_fit(ident, self.ID_WIDTH):<{self.ID_WIDTH}}  {level}  {status:<12}  "
+            f"{_fit(outcome, self.outcome_width):<{self.outcome_width}}  {notes}"
+        ).rstrip()
+
+    def write(self, result: Result) -> None:
+        rec = result.to_record()
+        if self.rows == 0:
+            self.stream.write(self._cells("LINE", "ID", "URGENCY", "STATUS", "OUTCOME", "NOTES") + "\n")
+        self.rows += 1
+        source, urgency = rec["input"], rec["urgency"]
+        notes = [f"RED FLAG {f['id']} ({f['level']})" for f in rec["red_flags"]]
+        if rec["error"]:
+            notes.append(f"{rec['error']['code']}: {rec['error']['message']}")
+        if rec["missing"]:
+            notes.append("decided by: " + ", ".join(rec["missing"]))
+        if rec["not_screened"]:
+            notes.append("not screened: " + ", ".join(rec["not_screened"]))
+        row = self._cells(
+            "-" if source["line"] is None else str(source["line"]),
+            "" if source["id"] is None else str(source["id"]),
+            urgency,
+            rec["status"],
+            rec["outcome"]["label"] if rec["outcome"] else "-",
+            "; ".join(notes),
+        )
+        self.stream.write(row + "\n")
+
+    def close(self) -> None:
+        pass
+
+
+def _fit(text: str, width: int) -> str:
+    return text if len(text) <= width else text[: width - 1] + "\u2026"
+
+
 @hookimpl
 def rulewright_register_formats(register: Callable[[str, Any], None]) -> None:
     register("jsonl", JsonLinesWriter)
     register("json", JsonArrayWriter)
     register("text", TextWriter)
     register("csv", CsvWriter)
+    register("table", TableWriter)

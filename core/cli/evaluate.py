@@ -40,8 +40,8 @@ from rulewright.core.writers import FormatOptions
     "fmt",
     default=None,
     metavar="NAME",
-    help="Output format: jsonl, json, csv, text, markdown, fhir, cds-hooks or one a plugin adds. "
-    "Default: text on a terminal, else jsonl.",
+    help="Output format: jsonl, json, csv, table, text, markdown, fhir, cds-hooks or one a plugin "
+    "adds. Default on a terminal: table for INPUT, text for --answer; else jsonl.",
 )
 @click.option(
     "--input-format",
@@ -150,7 +150,8 @@ def evaluate(
         engine = Engine(model, host=host, id_field=id_field, record_input=record_input)
     except EngineError as exc:
         fail(str(exc))
-    fmt = fmt or ("text" if output is None and stdout_is_terminal() else "jsonl")
+    if fmt is None:  # people at a terminal: one case as a block, a batch as a table
+        fmt = ("text" if answers else "table") if output is None and stdout_is_terminal() else "jsonl"
     formats = host.registry.items["formats"]
     if fmt not in formats:
         fail(f"unknown output format {fmt!r}; available: {', '.join(sorted(formats))}")
@@ -159,7 +160,9 @@ def evaluate(
         max_line_bytes=max_line_bytes,
         link_ids=_link_map(link_map, model) if link_map else None,
     )
-    color = fmt == "text" and output is None and stdout_is_terminal() and "NO_COLOR" not in os.environ
+    color = (
+        fmt in ("text", "table") and output is None and stdout_is_terminal() and "NO_COLOR" not in os.environ
+    )
     options = FormatOptions(explain=explain, color=color, ruleset=model)
     owner = host.registry.owners["formats"][fmt]
     who = f"output format {fmt!r} from plugin {owner!r}"
