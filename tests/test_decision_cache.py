@@ -161,3 +161,15 @@ def test_cache_keys_only_declared_answers() -> None:
     assert cache.key({"a": True, "c": 1}) is None
     assert cache.key({"a": 1}) != cache.key({"a": True})
     assert cache.get(([], None)) is None  # type: ignore[arg-type]  # unhashable: no entry, no error
+
+
+def test_the_cache_stops_growing_at_its_bound(
+    engines: tuple[Engine, Engine], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import rulewright.core.decisions as decisions
+
+    monkeypatch.setattr(decisions, "CACHE_SIZE", 5)
+    cached, full = engines
+    for case in leg_pain_cases():
+        assert cached.evaluate(case) == full.evaluate(case)
+    assert cached._cache is not None and len(cached._cache.decisions) == 5
