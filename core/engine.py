@@ -11,6 +11,7 @@ from __future__ import annotations
 import math
 import os
 from collections.abc import Iterable, Iterator, Mapping
+from operator import attrgetter
 from typing import Any
 
 from rulewright.core import model as m
@@ -486,18 +487,18 @@ class Engine:
 
 
 _GUARDED = ("red_flags", "not_screened", "urgency", "status", "error", "outcome", "scores")
+_guarded = attrgetter(*_GUARDED)
 
 
 def _readonly_view(result: Result) -> tuple[Any, ...]:
     """What a plugin handed the result read-only must leave as it was (lists copied)."""
-    return tuple(
-        list(v) if isinstance(v, list) else dict(v) if isinstance(v, dict) else v
-        for v in (getattr(result, name) for name in _GUARDED)
-    )
+    return tuple(list(v) if type(v) is list else dict(v) if type(v) is dict else v for v in _guarded(result))
 
 
 def _restore(result: Result, kept: tuple[Any, ...]) -> str:
     """Put back anything a plugin changed; return the names of what it changed ('' if nothing)."""
+    if _guarded(result) == kept:
+        return ""  # the usual case, in one comparison
     changed = []
     for name, value in zip(_GUARDED, kept, strict=True):
         if getattr(result, name) != value:
