@@ -172,7 +172,7 @@ def main(argv: list[str] | None = None) -> int:
 
         records = list(data.records(n))
         mem = in_memory(records, args.repeat, zen_ok, ruleset_json, engine_json)
-        rss = scale_rss(work, args.scale) if args.scale else None
+        rss = scale_rss(work, args.scale, args.jobs) if args.scale else None
         cold = cold_start(args.repeat + 2)
 
     print(f"# rulewright benchmarks: {n:,} leg-pain 1.0.0 records, best of {args.repeat}\n")
@@ -207,7 +207,8 @@ def main(argv: list[str] | None = None) -> int:
     if rss:
         print(
             f"\npeak RSS of rules evaluate: {rss[0]:,} records {rss[1] / 1024:.0f} MiB; "
-            f"{rss[2]:,} records {rss[3] / 1024:.0f} MiB"
+            f"{rss[2]:,} records {rss[3] / 1024:.0f} MiB\n"
+            f"--jobs {args.jobs} / --jobs 1 at {rss[2]:,} records (one run each): {rss[4]:.2f}x"
         )
     print(
         f"\ncold start (best wall, target): evaluate one case {cold['evaluate'] * 1000:.0f} ms (< 150 ms); "
@@ -251,16 +252,21 @@ def in_memory(
     return times
 
 
-def scale_rss(work: Path, big: int) -> tuple[int, int, int, int]:
+def scale_rss(work: Path, big: int, jobs: int) -> tuple[int, int, int, int, float]:
+    """Peak RSS at 10,000 and at `big` records, and the `--jobs` speed-up at `big` records, where
+    start-up and the final rename weigh less than at the main workload's size (one run each)."""
     small = 10_000
-    sizes = []
+    sizes, seconds = [], []
     for count in (small, big):
         path = work / f"scale-{count}.jsonl"
         data.write(str(path), count)
-        _, peak = timed([RULES, "evaluate", RULESET, str(path), "-q", "-o", str(work / "scale-out.jsonl")], 1)
+        argv = [RULES, "evaluate", RULESET, str(path), "-q", "-o", str(work / "scale-out.jsonl")]
+        took, peak = timed(argv, 1)
         sizes.append(peak)
+        if count == big:
+            seconds = [took, timed([*argv, "--jobs", str(jobs)], 1)[0]]
         path.unlink()
-    return small, sizes[0], big, sizes[1]
+    return small, sizes[0], big, sizes[1], seconds[0] / seconds[1]
 
 
 def cold_start(repeat: int) -> dict[str, float]:
