@@ -157,13 +157,41 @@ def _lines(stream: BinaryIO, limit: int) -> Iterator[bytes | None]:
         yield None
 
 
-def _skip_line(stream: BinaryIO) -> bytes:
-    """Read past the rest of an over-long line; return what follows its newline in the last read."""
+def _skip_line(stream: BinaryIO) -> tuple[bytes, int]:
+    """Read past the rest of an over-long line; return what follows its newline in the last
+    read, and how many bytes were read."""
+    read = 0
     while data := stream.read(64 * 1024):
+        read += len(data)
         cut = data.find(b"\n")
         if cut >= 0:
-            return data[cut + 1 :]
-    return b""
+            return data[cut + 1 :], read
+    return b"", read
+
+
+def _blocks(stream: BinaryIO, options: ReadOptions, size: int) -> Iterator[tuple[int, int, bytes | None]]:
+    """(first line, byte offset, whole lines) blocks of about `size` KiB; None for a long line."""
+    limit = options.max_line_bytes
+    block = max(size, 1) * 1024
+    first, offset, carry = options.first_line, 0, b""
+    while data := stream.read(block):
+        data = carry + data
+        cut = data.rfind(b"\n") + 1
+        if cut == 0:
+            carry = data
+            if 0 < limit < len(carry):
+                yield first, offset, None
+                first += 1
+                rest, read = _skip_line(stream)
+                offset += len(carry) + read - len(rest)
+                carry = rest
+            continue
+        whole, carry = data[:cut], data[cut:]
+        yield first, offset, whole
+        first += whole.count(b"\n")
+        offset += cut
+    if carry:
+        yield first, offset, carry
 
 
 class JsonLines:
@@ -180,24 +208,17 @@ class JsonLines:
         Cutting at newlines costs the reading process almost nothing, so workers do the parsing.
         A line longer than `options.max_line_bytes` is skipped unread and yielded as `None`.
         """
-        limit = options.max_line_bytes
-        block = max(size, 1) * 1024
-        first, carry = options.first_line, b""
-        while data := stream.read(block):
-            data = carry + data
-            cut = data.rfind(b"\n") + 1
-            if cut == 0:
-                carry = data
-                if 0 < limit < len(carry):
-                    yield first, None
-                    first += 1
-                    carry = _skip_line(stream)
-                continue
-            whole, carry = data[:cut], data[cut:]
-            yield first, whole
-            first += whole.count(b"\n")
-        if carry:
-            yield first, carry
+        for first, _, data in _blocks(stream, options, size):
+            yield first, data
+
+    def spans(
+        self, stream: BinaryIO, ruleset: Ruleset, options: ReadOptions, size: int
+    ) -> Iterator[tuple[int, int, int | None]]:
+        """As `split`, but where each block lies in a file: (first line, offset, length), the
+        length None for a line too long to read. Workers that can read the file themselves
+        (`os.pread`) then need only these numbers."""
+        for first, offset, data in _blocks(stream, options, size):
+            yield first, offset, None if data is None else len(data)
 
     def read_chunk(
         self, chunk: tuple[int, bytes | None], ruleset: Ruleset, options: ReadOptions

@@ -273,3 +273,43 @@ def test_jobs_to_a_closed_pipe_ends_quietly(tmp_path: Path) -> None:
         err = proc.stderr.read()
         assert proc.wait(timeout=120) in (0, 1)
     assert b"Traceback" not in err and b"Error" not in err
+
+
+@pytest.mark.slow
+def test_jobs_with_long_lines_from_a_file_and_from_stdin(tmp_path: Path) -> None:
+    """Workers read their blocks from the file itself (by offset) or get them from the main
+    process (stdin); lines too long to read, even longer than a block, stay in place."""
+    cases = tmp_path / "cases.jsonl"
+    _jsonl_with_bad_lines(cases, 6000)
+    lines = cases.read_bytes().splitlines(keepends=True)
+    huge = json.dumps({"id": "huge", "pain_quality": "x" * 600_000}).encode() + b"\n"  # > 2 blocks
+    long = json.dumps({"id": "long", "pain_quality": "y" * 3000}).encode() + b"\n"
+    for at in (1, 2500, 2501, 4000):
+        lines.insert(at, huge if at % 2 else long)
+    cases.write_bytes(b"".join(lines) + huge.rstrip(b"\n"))  # the last line: long, no newline
+    runs = []
+    for jobs in ("1", "2"):
+        for source in ("file", "stdin"):
+            out = tmp_path / f"out-{jobs}-{source}.jsonl"
+            args = [
+                RULES,
+                "evaluate",
+                "leg-pain@1.0.0",
+                "--max-line-bytes",
+                "2000",
+                "--jobs",
+                jobs,
+                "-o",
+                str(out),
+            ]
+            if source == "file":
+                proc = subprocess.run([*args, str(cases)], capture_output=True, check=False)
+            else:
+                with cases.open("rb") as stdin:
+                    proc = subprocess.run([*args, "-"], stdin=stdin, capture_output=True, check=False)
+            assert proc.returncode == 1, proc.stderr
+            runs.append((out.read_bytes(), proc.stderr))
+    assert runs[1] == runs[2] == runs[3] == runs[0]
+    records = _lines(runs[0][0].decode())
+    too_long = [r["input"]["line"] for r in records if r["error"] and r["error"]["code"] == "line_too_long"]
+    assert too_long == [2, 2501, 2502, 4001, len(lines) + 1]

@@ -13,7 +13,9 @@ exactly those of a serial run.
 from __future__ import annotations
 
 import io
+import os
 import signal
+import stat
 import sys
 from collections import deque
 from collections.abc import Callable, Iterator, Mapping
@@ -22,6 +24,7 @@ from itertools import islice
 from typing import Any, BinaryIO
 
 from rulewright.core.cli.batch import Tally, write_all
+from rulewright.core.cli.crew import Crew
 from rulewright.core.cli.lane import Lane
 from rulewright.core.cli.turns import Turns
 from rulewright.core.records import InputRecord, ReadOptions
@@ -81,6 +84,9 @@ class Worker:
 
     def run(self, payload: tuple[str, Any]) -> ChunkOutput:
         kind, data = payload
+        if kind == "span":  # read this chunk from the input file ourselves
+            first, offset, length = data
+            kind, data = "split", (first, None if length is None else os.pread(_input, length, offset))
         job = self.job
         options = ReadOptions(id_field=job.id_field, max_line_bytes=job.max_line_bytes, link_ids=job.link_ids)
         tally = Tally()
@@ -133,6 +139,7 @@ class Worker:
 
 _worker: Worker | None = None  # this process's worker: inherited under fork, built under spawn
 _turns: Turns | None = None  # set when workers write the output themselves (fork only)
+_input = -1  # the input file's descriptor, when workers read their chunks from it (fork only)
 
 
 def _init(job: Job) -> None:
@@ -163,11 +170,28 @@ def _run(task: tuple[int, tuple[str, Any]]) -> ChunkOutput:
 
 
 def payloads(adapter: Any, stream: BinaryIO, model: Any, options: ReadOptions) -> Iterator[tuple[str, Any]]:
+    """The chunks to hand out: where in the input file (forked workers read it themselves), raw
+    blocks of input, or records the main process read. Decided now, before any worker starts."""
+    global _input
+    if hasattr(adapter, "read_chunk") and hasattr(adapter, "spans") and _readable_file(stream):
+        _input = stream.fileno()
+        return (("span", span) for span in adapter.spans(stream, model, options, CHUNK_KIB))
     if hasattr(adapter, "split") and hasattr(adapter, "read_chunk"):
-        for chunk in adapter.split(stream, model, options, CHUNK_KIB):
-            yield "split", chunk
-        return
-    records: Iterator[InputRecord] = iter(adapter.read(stream, model, options))
+        return (("split", chunk) for chunk in adapter.split(stream, model, options, CHUNK_KIB))
+    return _record_batches(iter(adapter.read(stream, model, options)))
+
+
+def _readable_file(stream: BinaryIO) -> bool:
+    """A regular file that forked workers can read at any offset (not a pipe, not under spawn)."""
+    if sys.platform != "linux":
+        return False
+    try:
+        return stat.S_ISREG(os.fstat(stream.fileno()).st_mode)
+    except (AttributeError, OSError, ValueError):
+        return False
+
+
+def _record_batches(records: Iterator[InputRecord]) -> Iterator[tuple[str, Any]]:
     while batch := list(islice(records, CHUNK_RECORDS)):
         yield "records", batch
 
@@ -183,7 +207,7 @@ def run(
     on_chunk: Callable[[int], None] = lambda count: None,
 ) -> bool:
     """Evaluate `work` on `jobs` processes, writing to `writer`/`sink` in order; False if stopped."""
-    global _worker, _turns
+    global _worker, _turns, _input
     import multiprocessing  # only a parallel run pays for it
 
     # fork hands the workers the engine already built; elsewhere each worker builds its own.
@@ -194,23 +218,50 @@ def run(
     if fd is not None:
         sink.flush()  # anything written before the workers start goes first
         _turns = Turns(context, fd)
+
+    def drain(out: ChunkOutput) -> bool:
+        return _drain(out, job, worker, sink, writer, tally, on_chunk)
+
     try:
+        if _turns is not None:
+            return _run_crew(context, job, jobs, work, drain)
         with context.Pool(jobs, initializer=_init, initargs=(job,)) as pool:
             pending: deque[Any] = deque()
             for index, payload in enumerate(work):
                 pending.append(pool.apply_async(_run, ((index, payload),)))
-                if len(pending) >= jobs * IN_FLIGHT and not _drain(
-                    pending.popleft(), job, worker, sink, writer, tally, on_chunk
-                ):
+                if len(pending) >= jobs * IN_FLIGHT and not drain(pending.popleft().get()):
                     return False
             while pending:
-                if not _drain(pending.popleft(), job, worker, sink, writer, tally, on_chunk):
+                if not drain(pending.popleft().get()):
                     return False
             # Let idle workers exit on their own; leaving the block would terminate() them.
             pool.close()
             pool.join()
     finally:
         _worker = _turns = None
+        _input = -1
+    return True
+
+
+def _run_crew(
+    context: Any, job: Job, jobs: int, work: Iterator[tuple[str, Any]], drain: Callable[[ChunkOutput], bool]
+) -> bool:
+    """Workers that write the output themselves, without a Pool (crew.py)."""
+    crew = Crew(context, jobs, _run, lambda: _init(job))
+    try:
+        received = 0
+        for payload in work:
+            if crew.sent - received >= jobs * IN_FLIGHT:
+                if not drain(crew.receive(received)):
+                    return False
+                received += 1
+            crew.send(payload)
+        for index in range(received, crew.sent):
+            if not drain(crew.receive(index)):
+                return False
+        crew.close()
+    finally:
+        crew.terminate()  # after close(), nothing is left to stop
     return True
 
 
@@ -223,7 +274,7 @@ def _descriptor(sink: Any) -> int | None:
 
 
 def _drain(
-    future: Any,
+    out: ChunkOutput,
     job: Job,
     worker: Worker,
     sink: Any,
@@ -231,7 +282,6 @@ def _drain(
     tally: Tally,
     on_chunk: Callable[[int], None],
 ) -> bool:
-    out: ChunkOutput = future.get()
     if out.written:
         tally.merge(out.tally)
         done = not out.stopped

@@ -17,7 +17,7 @@ from typing import Any
 import pytest
 from click.testing import CliRunner, Result
 
-from rulewright.core import LEVEL_RANK, make_plugin_host
+from rulewright.core import LEVEL_RANK, hookimpl, make_plugin_host
 from rulewright.core.cli import cli
 from rulewright.core.cli.app import App
 from rulewright.core.loader import resolve
@@ -180,3 +180,93 @@ def test_plugin_registering_a_non_command_does_not_break_the_cli() -> None:
     assert result.exit_code == 0, result.output
     assert "boom" in result.stdout and "not_a_command" not in result.stdout
     assert CliRunner().invoke(cli, ["list"], obj=App(_host=host)).exit_code == 0
+
+
+# -- faults inside --jobs workers --------------------------------------------------------------
+# `--output` gives the run a real file descriptor, so the workers write it themselves (crew.py,
+# turns.py), under CliRunner too; the plugin host is inherited by the forked workers.
+
+
+class _EscalateDiesOn:
+    """Ends its worker process abruptly at one case, as a crash or the OOM killer would."""
+
+    def __init__(self, case_id: str) -> None:
+        self.case_id = case_id
+
+    @hookimpl
+    def rulewright_escalate(self, engine: Any, ruleset: Any, facts: Any, result: Any) -> Any:
+        if result.id == self.case_id:
+            import os
+
+            os._exit(3)
+        return None
+
+
+def _batch(tmp_path: Path, count: int) -> Path:
+    data = tmp_path / "cases.jsonl"
+    lines = [
+        json.dumps({**EMERGENCY, "id": f"c{n}"}) if n % 7 == 0 else json.dumps(NERVE) for n in range(count)
+    ]
+    data.write_text("\n".join(lines) + "\n", encoding="utf-8")
+    return data
+
+
+def _jobs(tmp_path: Path, plugin: object, data: Path, target: Path, *args: str) -> Result:
+    host = make_plugin_host(entrypoints=False, extra=[("faulty", plugin)])
+    return CliRunner().invoke(
+        cli,
+        ["evaluate", "leg-pain@1.0.0", str(data), "--jobs", "2", "--output", str(target), *args],
+        obj=App(_host=host),
+    )
+
+
+@pytest.mark.slow
+def test_a_plugin_failing_in_workers_gives_what_one_process_gives(tmp_path: Path) -> None:
+    data = _batch(tmp_path, 6000)  # several chunks per worker
+    host = make_plugin_host(entrypoints=False, extra=[("faulty", faulty.EscalateRaises())])
+    outputs = []
+    for jobs in ("1", "2"):
+        target = tmp_path / f"out-{jobs}.jsonl"
+        result = CliRunner().invoke(
+            cli,
+            ["evaluate", "leg-pain@1.0.0", str(data), "--jobs", jobs, "--output", str(target)],
+            obj=App(_host=host),
+        )
+        assert result.exit_code == 1, result.output
+        outputs.append(target.read_bytes())
+    assert outputs[0] == outputs[1]
+    out = [json.loads(line) for line in outputs[1].splitlines()]
+    assert all(r["status"] == "error" for r in out)
+    assert sum(r["urgency"] == "emergency" for r in out) == len(range(0, 6000, 7))  # no flag lost
+
+
+@pytest.mark.slow
+def test_a_worker_that_dies_stops_the_run_loudly_and_leaves_no_output(tmp_path: Path) -> None:
+    data = _batch(tmp_path, 6000)
+    target = tmp_path / "out.jsonl"
+    result = _jobs(tmp_path, _EscalateDiesOn("c4200"), data, target)
+    assert result.exit_code == 2, result.output
+    assert "ended unexpectedly" in result.stderr
+    assert "Traceback" not in result.output
+    assert not target.exists()
+    assert not list(tmp_path.glob(".rules-*"))
+
+
+@pytest.mark.slow
+def test_a_format_failing_twice_in_a_worker_stops_loudly(tmp_path: Path) -> None:
+    class Concatenable(faulty.FormatPlugin):
+        @hookimpl
+        def rulewright_register_formats(self, register: Any) -> None:
+            def wrap(name: str, factory: Any) -> None:
+                factory.concatenable = True  # so the workers render and write it themselves
+                register(name, factory)
+
+            super().rulewright_register_formats(wrap)
+
+    data = _batch(tmp_path, 6000)
+    target = tmp_path / "out.txt"
+    result = _jobs(tmp_path, Concatenable("write-always"), data, target, "--format", "faulty")
+    assert result.exit_code == 2, result.output
+    assert "failed twice" in result.stderr
+    assert not target.exists()
+    assert not list(tmp_path.glob(".rules-*"))

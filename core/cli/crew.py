@@ -1,0 +1,84 @@
+"""Forked worker processes for `rules evaluate --jobs N` when the workers write the output.
+
+`multiprocessing.Pool` wakes three helper threads in the main process for every chunk, which
+on two cores cost as much as a worker's share of the evaluating. When the workers write their
+chunks themselves (turns.py) nothing big comes back, so a plainer arrangement does: each worker
+has its own pipe, chunk i goes to worker i mod N, and each chunk's result (a tally, a few
+hundred bytes) comes back in chunk order. The main process has no helper threads.
+
+No deadlock: a worker blocks only on its input, on its turn to write (which needs only earlier
+chunks, already sent), and on sending a result small enough for the pipe's buffer.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any
+
+
+class Crew:
+    def __init__(
+        self, context: Any, size: int, serve: Callable[[Any], Any], setup: Callable[[], None]
+    ) -> None:
+        self.workers: list[tuple[Any, Any]] = []
+        self.sent = 0
+        for _ in range(size):
+            ours, theirs = context.Pipe()
+            process = context.Process(target=_loop, args=(theirs, serve, setup), daemon=True)
+            process.start()
+            theirs.close()
+            self.workers.append((process, ours))
+
+    def send(self, payload: Any) -> None:
+        """Hand the next chunk to its worker (chunk i to worker i mod N)."""
+        self.workers[self.sent % len(self.workers)][1].send((self.sent, payload))
+        self.sent += 1
+
+    def receive(self, index: int) -> Any:
+        """The result of chunk `index`; call in chunk order. A worker's exception is raised here."""
+        process, connection = self.workers[index % len(self.workers)]
+        try:
+            kind, value = connection.recv()
+        except EOFError:
+            raise RuntimeError(f"worker process {process.pid} ended unexpectedly") from None
+        if kind == "error":
+            raise value
+        return value
+
+    def close(self) -> None:
+        """Let the workers finish (every result has been received) and wait for them."""
+        for _, connection in self.workers:
+            connection.send(None)
+        self.join()
+
+    def terminate(self) -> None:
+        for process, _ in self.workers:
+            if process.is_alive():
+                process.terminate()
+        self.join()
+
+    def join(self) -> None:
+        for process, connection in self.workers:
+            process.join()
+            connection.close()
+        self.workers = []
+
+
+def _loop(connection: Any, serve: Callable[[Any], Any], setup: Callable[[], None]) -> None:
+    setup()
+    while (task := connection.recv()) is not None:
+        try:
+            reply: tuple[str, Any] = ("ok", serve(task))
+        except BaseException as exc:
+            reply = ("error", _portable(exc))
+        connection.send(reply)
+
+
+def _portable(exc: BaseException) -> BaseException:
+    """The exception itself if the main process can rebuild it from its arguments, as unpickling
+    does (a BrokenPipeError must stay one: the CLI ends quietly on it), else its text."""
+    try:
+        type(exc)(*exc.args)
+    except Exception:
+        return RuntimeError(f"{type(exc).__name__}: {exc}")
+    return exc
