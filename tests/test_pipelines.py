@@ -313,3 +313,25 @@ def test_jobs_with_long_lines_from_a_file_and_from_stdin(tmp_path: Path) -> None
     records = _lines(runs[0][0].decode())
     too_long = [r["input"]["line"] for r in records if r["error"] and r["error"]["code"] == "line_too_long"]
     assert too_long == [2, 2501, 2502, 4001, len(lines) + 1]
+
+
+@pytest.mark.slow
+def test_jobs_output_shares_its_file_like_a_sequential_writer(tmp_path: Path) -> None:
+    """Workers place their chunks into a regular file side by side; what the caller writes to the
+    same file afterwards still goes after them, and a file opened to append is appended to."""
+    cases = tmp_path / "cases.jsonl"
+    _jsonl_with_bad_lines(cases, 6000)
+    args = [RULES, "evaluate", "leg-pain@1.0.0", str(cases), "-q"]
+    expected = subprocess.run(args, capture_output=True, check=False).stdout
+    shared = tmp_path / "shared.jsonl"
+    with shared.open("wb") as out:
+        out.write(b"header\n")
+        out.flush()
+        subprocess.run([*args, "--jobs", "2"], stdout=out, check=False)
+        out.write(b"trailer\n")  # at the shared position the run left behind
+    assert shared.read_bytes() == b"header\n" + expected + b"trailer\n"
+    appended = tmp_path / "appended.jsonl"
+    appended.write_bytes(b"before\n")
+    with appended.open("ab") as out:
+        subprocess.run([*args, "--jobs", "2"], stdout=out, check=False)
+    assert appended.read_bytes() == b"before\n" + expected

@@ -224,7 +224,10 @@ def run(
 
     try:
         if _turns is not None:
-            return _run_crew(context, job, jobs, work, drain)
+            try:
+                return _run_crew(context, job, jobs, work, drain)
+            finally:
+                _turns.finish()
         with context.Pool(jobs, initializer=_init, initargs=(job,)) as pool:
             pending: deque[Any] = deque()
             for index, payload in enumerate(work):

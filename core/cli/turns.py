@@ -3,14 +3,20 @@
 Copying every rendered chunk back to the main process to be written costs as much as
 rendering it (JSON Lines output is several times the size of the input), so where the output
 is a real file descriptor shared by forked workers (a file, a pipe, `--output`'s temporary
-file), each worker writes its chunk itself, in input order: chunk n waits until the writer of
-chunk n-1 has passed the turn. A worker that fails, or whose chunk stopped the run (`--on-error
-fail`), halts the writing: later chunks pass their turn without writing.
+file), each worker writes its chunk itself, in input order: chunk n waits for chunk n-1's turn.
+
+Into a regular file, a turn only claims the chunk's place (its offset: where chunk n-1 ends) and
+the bytes are then written there (`os.pwrite`) while the next chunk claims its own, so workers
+write side by side. Anything else (a pipe, a terminal, a file opened to append) has no places
+to claim: the turn is the write itself. A worker that fails, or whose chunk stopped the run
+(`--on-error fail`), halts the writing: later chunks pass their turn without writing.
 """
 
 from __future__ import annotations
 
+import fcntl
 import os
+import stat
 from typing import Any
 
 
@@ -20,31 +26,52 @@ class Turns:
         self._changed = context.Condition()
         self._next = context.RawValue("q", 0)  # guarded by _changed
         self._halted = context.RawValue("b", 0)
+        self._offset = context.RawValue("q", -1)  # where the next chunk goes, when placed
+        if _placeable(fd):
+            self._offset.value = os.lseek(fd, 0, os.SEEK_CUR)
 
     def write(self, index: int, data: bytes, *, stop_after: bool = False) -> bool:
-        """Write chunk `index` once every chunk before it is written; False if writing has halted."""
+        """Write chunk `index` after every chunk before it; False if writing has halted."""
         with self._changed:
             self._changed.wait_for(lambda: self._next.value == index)
             try:
                 if self._halted.value:
                     return False
-                _write_all(self.fd, data)
+                offset = self._offset.value
+                if offset < 0:
+                    _write_all(self.fd, data)  # in turn: a stream has no places
+                else:
+                    self._offset.value = offset + len(data)
                 if stop_after:
                     self._halted.value = 1
-                return True
             except BaseException:
                 self._halted.value = 1
                 raise
             finally:
                 self._next.value = index + 1
                 self._changed.notify_all()
+        if offset >= 0:
+            _write_all(self.fd, data, offset)  # its place is claimed: no need to wait for others
+        return True
 
     def halt(self, index: int) -> None:
         """Chunk `index` failed: nothing after it is written (its turn still passes, in order)."""
         self.write(index, b"", stop_after=True)
 
+    def finish(self) -> None:
+        """Leave the descriptor's position after the last chunk, as sequential writes would."""
+        if self._offset.value >= 0:
+            os.lseek(self.fd, self._offset.value, os.SEEK_SET)
 
-def _write_all(fd: int, data: bytes) -> None:
+
+def _placeable(fd: int) -> bool:
+    """A regular file not opened to append (where pwrite would ignore the offset)."""
+    return stat.S_ISREG(os.fstat(fd).st_mode) and not fcntl.fcntl(fd, fcntl.F_GETFL) & os.O_APPEND
+
+
+def _write_all(fd: int, data: bytes, offset: int = -1) -> None:
     view = memoryview(data)
     while view:
-        view = view[os.write(fd, view) :]
+        done = os.write(fd, view) if offset < 0 else os.pwrite(fd, view, offset)
+        view = view[done:]
+        offset += done if offset >= 0 else 0
