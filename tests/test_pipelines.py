@@ -51,6 +51,15 @@ def _lines(output: str) -> list[dict[str, Any]]:
     return [json.loads(line) for line in output.splitlines()]
 
 
+@pytest.fixture
+def small_chunks(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Blocks of 16 KiB, so a small input gives every worker many (in-process runs only)."""
+    from rulewright.core.cli import parallel
+
+    monkeypatch.setattr(parallel, "CHUNK_KIB", 16)
+
+
+@pytest.mark.usefixtures("small_chunks")
 def test_jobs_writes_exactly_what_a_serial_run_writes(invoke: Invoke, tmp_path: Path) -> None:
     cases = tmp_path / "cases.jsonl"
     bad = _jsonl_with_bad_lines(cases, 7000)  # several chunks per worker
@@ -157,6 +166,7 @@ def test_a_too_long_line_is_an_error_record_in_place(invoke: Invoke, tmp_path: P
     assert records[1]["not_screened"] == ["bladder_bowel"]  # nothing read, nothing ruled out
 
 
+@pytest.mark.usefixtures("small_chunks")
 def test_on_error_fail_stops_at_the_first_error_with_jobs(invoke: Invoke, tmp_path: Path) -> None:
     cases = tmp_path / "cases.jsonl"
     bad = _jsonl_with_bad_lines(cases, 3000)
@@ -206,7 +216,7 @@ def test_jobs_from_stdin_through_the_console_script(tmp_path: Path) -> None:
 def test_jobs_workers_write_a_real_output_in_order(tmp_path: Path, into: str) -> None:
     """With a real file descriptor, workers write their chunks themselves, taking turns."""
     cases = tmp_path / "cases.jsonl"
-    bad = _jsonl_with_bad_lines(cases, 7000)  # several chunks per worker
+    bad = _jsonl_with_bad_lines(cases, 25000)  # several blocks of 512 KiB per worker
     outputs = []
     for jobs in ("1", "2"):
         out = tmp_path / f"out-{jobs}.jsonl"
@@ -219,7 +229,8 @@ def test_jobs_workers_write_a_real_output_in_order(tmp_path: Path, into: str) ->
         assert proc.returncode == 1, proc.stderr  # error records were written
         outputs.append((out.read_bytes(), proc.stderr))
     assert outputs[1] == outputs[0]
-    assert outputs[0][0].count(b"\n") == 7000 - 7000 // 211  # blank lines give no record
+    blank = sum(1 for n in range(1, 25001) if n % 211 == 0 and n % 97)  # as _jsonl_with_bad_lines
+    assert outputs[0][0].count(b"\n") == 25000 - blank  # blank lines give no record
     assert len(bad) > 10
 
 
@@ -280,7 +291,7 @@ def test_jobs_with_long_lines_from_a_file_and_from_stdin(tmp_path: Path) -> None
     """Workers read their blocks from the file itself (by offset) or get them from the main
     process (stdin); lines too long to read, even longer than a block, stay in place."""
     cases = tmp_path / "cases.jsonl"
-    _jsonl_with_bad_lines(cases, 6000)
+    _jsonl_with_bad_lines(cases, 12000)
     lines = cases.read_bytes().splitlines(keepends=True)
     huge = json.dumps({"id": "huge", "pain_quality": "x" * 600_000}).encode() + b"\n"  # > 2 blocks
     long = json.dumps({"id": "long", "pain_quality": "y" * 3000}).encode() + b"\n"
@@ -320,7 +331,7 @@ def test_jobs_output_shares_its_file_like_a_sequential_writer(tmp_path: Path) ->
     """Workers place their chunks into a regular file side by side; what the caller writes to the
     same file afterwards still goes after them, and a file opened to append is appended to."""
     cases = tmp_path / "cases.jsonl"
-    _jsonl_with_bad_lines(cases, 6000)
+    _jsonl_with_bad_lines(cases, 15000)
     args = [RULES, "evaluate", "leg-pain@1.0.0", str(cases), "-q"]
     expected = subprocess.run(args, capture_output=True, check=False).stdout
     shared = tmp_path / "shared.jsonl"

@@ -31,7 +31,11 @@ class Crew:
 
     def send(self, payload: Any) -> None:
         """Hand the next chunk to its worker (chunk i to worker i mod N)."""
-        self.workers[self.sent % len(self.workers)][1].send((self.sent, payload))
+        process, connection = self.workers[self.sent % len(self.workers)]
+        try:
+            connection.send((self.sent, payload))
+        except OSError:  # a worker leaves only when told to: it died
+            raise _ended(process) from None
         self.sent += 1
 
     def receive(self, index: int) -> Any:
@@ -39,8 +43,8 @@ class Crew:
         process, connection = self.workers[index % len(self.workers)]
         try:
             kind, value = connection.recv()
-        except EOFError:
-            raise RuntimeError(f"worker process {process.pid} ended unexpectedly") from None
+        except (EOFError, OSError):
+            raise _ended(process) from None
         if kind == "error":
             raise value
         return value
@@ -62,6 +66,11 @@ class Crew:
             process.join()
             connection.close()
         self.workers = []
+
+
+def _ended(process: Any) -> RuntimeError:
+    process.join(timeout=1)
+    return RuntimeError(f"worker process {process.pid} ended unexpectedly (exit code {process.exitcode})")
 
 
 def _loop(connection: Any, serve: Callable[[Any], Any], setup: Callable[[], None]) -> None:

@@ -202,6 +202,14 @@ class _EscalateDiesOn:
         return None
 
 
+@pytest.fixture(autouse=True)
+def _small_chunks(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Blocks of 16 KiB, so the batches below give every worker many."""
+    from rulewright.core.cli import parallel
+
+    monkeypatch.setattr(parallel, "CHUNK_KIB", 16)
+
+
 def _batch(tmp_path: Path, count: int) -> Path:
     data = tmp_path / "cases.jsonl"
     lines = [
