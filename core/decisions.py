@@ -62,10 +62,10 @@ class Decision:
         self.rank = rank
         self.urgency = LEVELS[rank]
         self.ref, self.engine, self.plugins = result.ruleset, result.engine, result.plugins
-        # Written once from a result nobody else holds, so it is exactly what `to_json` writes.
+        # Written once from a result nobody else holds, so it is exactly what `to_json` writes:
+        # the record's JSON after `"input":{...}`, newline included.
         self.rendered = RenderedTail(self.result(None, None, None, rendered=False))
         self.tail = self.rendered.tail
-        """The record's JSON after `"input":{...}`, newline included (see `Result.to_json`)."""
 
     def result(self, line: int | None, record_id: Any, row: int | None, *, rendered: bool = True) -> Result:
         """A new result for a case with these answers (its own lists: results are mutable)."""

@@ -16,6 +16,7 @@ engine offers its decisions (`Engine.decisions`: no observers, no recorded input
 
 from __future__ import annotations
 
+import os
 from collections import Counter
 from collections.abc import Callable
 from typing import Any, BinaryIO
@@ -57,8 +58,6 @@ class Lane:
 
     @staticmethod
     def fits(engine: Any, adapter: Any, writer: Any, *, explain: bool) -> bool:
-        import os
-
         return (
             not explain
             and os.environ.get(LANE_ENV, "1") != "0"
@@ -84,7 +83,7 @@ class Lane:
             lines.pop()
         plain, limit = self.adapter.plain_record, self.options.max_line_bytes
         recall, id_field, dumps = self.cache.recall, self.engine.id_field, orjson.dumps
-        hits: list[Decision] = []
+        hits: list[Decision] = []  # counted once the block is done
         written: list[bytes] = []  # records rendered here, written together
         pending: list[bytes] = []  # consecutive lines for the general path, from line `start`
         start = first
@@ -105,22 +104,24 @@ class Lane:
                 source = {"line": line, "id": record.get(id_field) if id_field else None}  # type: ignore[union-attr]
                 written.append(b'{"input":' + dumps(source) + decision.tail)
                 hits.append(decision)
-            return self._in_full(written, start, pending)
+            if pending and not self._in_full(written, start, pending):
+                return False
+            self._flush(written)
+            return True
         finally:
-            if written:
-                self.writer.write_json(b"".join(written))
             kinds = self.tally.kinds
             for decision, n in Counter(hits).items():
                 kinds[decision.status, decision.urgency] += n
 
-    def _in_full(self, written: list[bytes], first: int, lines: list[bytes]) -> bool:
-        """Lines the lane does not take: read, evaluated and written by the general path, after
-        what the lane has rendered so far."""
-        if not lines:
-            return True
+    def _flush(self, written: list[bytes]) -> None:
         if written:
             self.writer.write_json(b"".join(written))
             written.clear()
+
+    def _in_full(self, written: list[bytes], first: int, lines: list[bytes]) -> bool:
+        """Lines the lane does not take: read, evaluated and written by the general path, after
+        what the lane has rendered so far."""
+        self._flush(written)
         data = b"\n".join(lines) + b"\n"  # the newline keeps a last blank line a line
         lines.clear()
         return self._general(first, data)
