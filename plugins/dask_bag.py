@@ -39,20 +39,16 @@ def engine_for(ruleset: str, id_field: str | None = "id") -> Engine:
 def evaluate_lines(lines: Iterable[str], ruleset: str, id_field: str | None = "id") -> list[str]:
     """One partition of JSON Lines text -> its result lines (JSON, without newlines), in order."""
     engine = engine_for(ruleset, id_field)
-    host = engine.host
-    adapter = host.registry.items["input_adapters"]["jsonl"]
+    adapter = engine.host.registry.items["input_adapters"]["jsonl"]
     # Lines were decoded with surrogateescape: encoding them back restores the bytes exactly, so
     # a line that is not UTF-8 becomes the same `invalid_utf8` error record as in the CLI.
     data = "".join(line if line.endswith("\n") else line + "\n" for line in lines).encode(
         "utf-8", "surrogateescape"
     )
     records = adapter.read(io.BytesIO(data), engine.ruleset, ReadOptions(id_field=id_field))
-    text = io.StringIO()
-    writer = host.registry.items["formats"]["jsonl"](text, _options(engine))
-    for result in engine.evaluate_batch(records):
-        writer.write(result)
-    writer.close()
-    return text.getvalue().splitlines()
+    # Each result as `rules evaluate` writes it, one string per record: splitting a joined text
+    # would also cut at the U+2028, U+2029 and U+0085 a JSON string may hold unescaped.
+    return [result.to_json()[:-1].decode("utf-8") for result in engine.evaluate_batch(records)]
 
 
 def evaluate_records(
@@ -85,9 +81,3 @@ def evaluate_jsonl(
     results = lines.map_partitions(evaluate_lines, ruleset, id_field)
     names: list[str] = results.to_textfiles(f"{output.rstrip('/')}/*.jsonl", last_endline=True)
     return names
-
-
-def _options(engine: Engine) -> Any:
-    from rulewright.core import FormatOptions
-
-    return FormatOptions(ruleset=engine.ruleset)

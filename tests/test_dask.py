@@ -17,7 +17,15 @@ from distributed import Client, LocalCluster
 from rulewright.plugins.dask_bag import evaluate_bag, evaluate_jsonl
 
 Invoke = Any
-HOSTILE = [b"{broken", b"\xff\xfe not utf-8", b"[1, 2]", b'{"pain_quality": "purple"}']
+HOSTILE = [
+    b"{broken",
+    b"\xff\xfe not utf-8",
+    b"[1, 2]",
+    b'{"pain_quality": "purple"}',
+    # Line and paragraph separators and NEL are allowed raw inside a JSON string: not line ends.
+    '{"id": "a\u2028b\u2029c\u0085d", "pain_quality": "dull"}'.encode(),
+    b'{"id": "crlf", "pain_quality": "dull"}\r',
+]
 
 
 def _write_cases(path: Path, count: int, seed: int) -> None:
@@ -61,7 +69,8 @@ def test_jsonl_files_on_a_local_cluster_match_the_cli(client: Client, invoke: In
         expected = invoke("evaluate", "leg-pain@1.0.0", str(source), "--format", "jsonl", "-q").stdout
         produced = Path(name).read_text(encoding="utf-8")
         assert produced == expected  # same records, same order, same error records, byte for byte
-    first = [json.loads(line) for line in Path(names[0]).read_text(encoding="utf-8").splitlines()]
+    # Split at newlines only: str.splitlines() would also cut at the separators the records hold.
+    first = [json.loads(line) for line in Path(names[0]).read_text(encoding="utf-8").split("\n")[:-1]]
     assert len(first) == 1800
     assert first[100]["error"]["code"] == "invalid_utf8"  # line 101 holds HOSTILE[1]
     assert first[201]["error"]["code"] == "not_an_object"
