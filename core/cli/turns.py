@@ -19,6 +19,9 @@ import os
 import stat
 from typing import Any
 
+_IOV_MAX = 1024
+"""Pieces per vectored write: Linux takes at most 1,024 (IOV_MAX)."""
+
 
 class Turns:
     def __init__(self, context: Any, fd: int) -> None:
@@ -30,8 +33,14 @@ class Turns:
         if _placeable(fd):
             self._offset.value = os.lseek(fd, 0, os.SEEK_CUR)
 
-    def write(self, index: int, data: bytes, *, stop_after: bool = False) -> bool:
-        """Write chunk `index` after every chunk before it; False if writing has halted."""
+    def ready(self, index: int) -> bool:
+        """Whether chunk `index` may write now (every chunk before it has had its turn). Read
+        without the lock: only the chunk whose turn it is can move the turn on."""
+        return bool(self._next.value == index)
+
+    def write(self, index: int, data: list[bytes], *, stop_after: bool = False) -> bool:
+        """Write chunk `index` (its bytes, in pieces) after every chunk before it; False if
+        writing has halted."""
         with self._changed:
             self._changed.wait_for(lambda: self._next.value == index)
             try:
@@ -41,7 +50,7 @@ class Turns:
                 if offset < 0:
                     _write_all(self.fd, data)  # in turn: a stream has no places
                 else:
-                    self._offset.value = offset + len(data)
+                    self._offset.value = offset + sum(map(len, data))
                 if stop_after:
                     self._halted.value = 1
             except BaseException:
@@ -56,7 +65,7 @@ class Turns:
 
     def halt(self, index: int) -> None:
         """Chunk `index` failed: nothing after it is written (its turn still passes, in order)."""
-        self.write(index, b"", stop_after=True)
+        self.write(index, [], stop_after=True)
 
     def finish(self) -> None:
         """Leave the descriptor's position after the last chunk, as sequential writes would."""
@@ -69,9 +78,18 @@ def _placeable(fd: int) -> bool:
     return stat.S_ISREG(os.fstat(fd).st_mode) and not fcntl.fcntl(fd, fcntl.F_GETFL) & os.O_APPEND
 
 
-def _write_all(fd: int, data: bytes, offset: int = -1) -> None:
-    view = memoryview(data)
-    while view:
-        done = os.write(fd, view) if offset < 0 else os.pwrite(fd, view, offset)
-        view = view[done:]
-        offset += done if offset >= 0 else 0
+def _write_all(fd: int, data: list[bytes], offset: int = -1) -> None:
+    """Write the pieces in order, at `offset` or (if negative) where the descriptor stands."""
+    views = [memoryview(piece) for piece in data if piece]
+    start = 0
+    while start < len(views):
+        batch = views[start : start + _IOV_MAX]
+        done = os.writev(fd, batch) if offset < 0 else os.pwritev(fd, batch, offset)
+        if offset >= 0:
+            offset += done
+        for view in batch:  # step past what was written; a short write leaves part of a piece
+            if done < len(view):
+                views[start] = view[done:]
+                break
+            done -= len(view)
+            start += 1
