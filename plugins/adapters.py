@@ -169,6 +169,17 @@ def _skip_line(stream: BinaryIO) -> tuple[bytes, int]:
     return b"", read
 
 
+def _line_end(stream: BinaryIO, read: int) -> tuple[int, bool]:
+    """The length of a line whose first `read` bytes (no newline among them) have been read,
+    and whether a newline ends it (else the file does)."""
+    while data := stream.read(64 * 1024):
+        cut = data.find(b"\n")
+        if cut >= 0:
+            return read + cut, True
+        read += len(data)
+    return read, False
+
+
 def _blocks(stream: BinaryIO, options: ReadOptions, size: int) -> Iterator[tuple[int, int, bytes | None]]:
     """(first line, byte offset, whole lines) blocks of about `size` KiB; None for a long line."""
     limit = options.max_line_bytes
@@ -214,11 +225,25 @@ class JsonLines:
     def spans(
         self, stream: BinaryIO, ruleset: Ruleset, options: ReadOptions, size: int
     ) -> Iterator[tuple[int, int, int | None]]:
-        """As `split`, but where each block lies in a file: (first line, offset, length), the
-        length None for a line too long to read. Workers that can read the file themselves
-        (`os.pread`) then need only these numbers."""
-        for first, offset, data in _blocks(stream, options, size):
-            yield first, offset, None if data is None else len(data)
+        """As `split`, but where each block lies in a seekable file: (first line, offset, length),
+        the length None for a line too long to read. Workers that can read the file themselves
+        (`os.pread`) then need only these numbers, and the reading process keeps no bytes: it
+        reads each block once to find its last newline and count its lines, then seeks there."""
+        limit = options.max_line_bytes
+        block = max(size, 1) * 1024
+        first, offset = options.first_line, stream.tell()
+        while data := stream.read(block):
+            cut = data.rfind(b"\n") + 1
+            if cut:
+                yield first, offset, cut
+                first += data.count(b"\n", 0, cut)  # counted in place: no copy of the block
+            else:  # one line fills the block, or the last line has no newline
+                text, newline = _line_end(stream, len(data))
+                cut = text + newline
+                yield first, offset, None if 0 < limit < text else cut
+                first += 1
+            offset += cut
+            stream.seek(offset)
 
     def read_chunk(
         self, chunk: tuple[int, bytes | None], ruleset: Ruleset, options: ReadOptions

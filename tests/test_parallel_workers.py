@@ -13,6 +13,8 @@ from typing import Any
 import pytest
 
 from rulewright.core.cli import crew, parallel, turns
+from rulewright.core.records import ReadOptions
+from rulewright.plugins.adapters import JsonLines
 
 
 @pytest.fixture
@@ -112,3 +114,39 @@ def test_a_worker_takes_its_next_chunk_while_one_waits_for_its_turn() -> None:
     connection = _Connection([(0, "a"), (1, "b"), None])
     crew._loop(connection, serve, lambda: None)
     assert connection.replies == [("ok", 0), ("ok", 1)]  # results still go back in order
+
+
+def _lines_of(blocks: list[tuple[int, bytes | None]], limit: int) -> list[tuple[int, bytes | None]]:
+    """(line number, line) for every line in (first line, whole lines) blocks, as `read_chunk`
+    reads them: None for a line longer than `limit`."""
+    lines: list[tuple[int, bytes | None]] = []
+    for first, data in blocks:
+        if data is None:
+            lines.append((first, None))
+            continue
+        parts = data.split(b"\n")
+        if data.endswith(b"\n"):
+            parts.pop()
+        lines.extend((n, None if len(line) > limit else line) for n, line in enumerate(parts, first))
+    return lines
+
+
+@pytest.mark.parametrize("header", [b"", b"a header the caller read\n"])
+def test_spans_cover_every_line_once_from_where_the_file_stands(tmp_path: Path, header: bytes) -> None:
+    # Blocks of 1 KiB, lines of at most 1,500 bytes: lines shorter than a block, longer than a
+    # block but readable, too long to read, blank, CRLF, and a last line with no newline.
+    raw = [b'{"id": 1}', b"", b'{"id": 2}\r', b"x" * 1400, b"y" * 1600, *[b'{"id": 3}'] * 200, b"z" * 5000]
+    body = b"\n".join([*raw, b'{"id": "last"}'])
+    path = tmp_path / "cases.jsonl"
+    path.write_bytes(header + body)
+    options = ReadOptions(max_line_bytes=1500)
+    with path.open("rb") as stream:
+        stream.seek(len(header))
+        spans = list(JsonLines().spans(stream, None, options, 1))  # type: ignore[arg-type]
+    content = path.read_bytes()
+    blocks = [(first, None if n is None else content[at : at + n]) for first, at, n in spans]
+    expected = [(n, None if len(line) > 1500 else line) for n, line in enumerate(body.split(b"\n"), 1)]
+    assert _lines_of(blocks, 1500) == expected
+    with path.open("rb") as stream:  # what the main process cuts when it reads the blocks itself
+        stream.seek(len(header))
+        assert _lines_of(list(JsonLines().split(stream, None, options, 1)), 1500) == expected  # type: ignore[arg-type]
