@@ -12,7 +12,7 @@ from typing import Any
 
 import pytest
 
-from rulewright.core.cli import crew, parallel, turns
+from rulewright.core.cli import behind, crew, parallel, turns
 from rulewright.core.records import ReadOptions
 from rulewright.plugins.adapters import JsonLines
 
@@ -150,3 +150,41 @@ def test_spans_cover_every_line_once_from_where_the_file_stands(tmp_path: Path, 
     with path.open("rb") as stream:  # what the main process cuts when it reads the blocks itself
         stream.seek(len(header))
         assert _lines_of(list(JsonLines().split(stream, None, options, 1)), 1500) == expected  # type: ignore[arg-type]
+
+
+@pytest.mark.parametrize("jobs", ["1", "2"])
+def test_output_goes_to_disk_as_it_grows_and_stdout_is_left_alone(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, invoke: Any, jobs: str
+) -> None:
+    # Write-behind (behind.py): the bytes of --output are asked to be written out in order, each
+    # once, while the run goes on; standard output is the caller's file and is left alone.
+    log = tmp_path / "asked"
+
+    def ask(fd: int, at: int, n: int) -> None:  # forked workers ask too: through a file
+        with log.open("a") as f:
+            f.write(f"{at} {n}\n")
+
+    def asked() -> list[tuple[int, int]]:
+        lines = log.read_text().split() if log.exists() else []
+        return sorted((int(at), int(n)) for at, n in zip(lines[::2], lines[1::2], strict=True))
+
+    monkeypatch.setattr(behind, "start_writing", ask)
+    monkeypatch.setattr(turns, "start_writing", ask)
+    monkeypatch.setattr(behind, "STEP", 64 << 10)
+    monkeypatch.setattr(parallel, "CHUNK_KIB", 64)  # several chunks per worker
+    cases = tmp_path / "cases.jsonl"
+    cases.write_text("".join(f'{{"id": {n}, "pain_quality": "burning"}}\n' for n in range(12000)))
+    out = tmp_path / "out.jsonl"
+    result = invoke("evaluate", "leg-pain@1.0.0", str(cases), "-q", "-o", str(out), "--jobs", jobs)
+    assert result.exit_code == 0, result.output
+    ranges, size = asked(), out.stat().st_size
+    assert len(ranges) > 1 and ranges[0][0] == 0
+    assert all(at + n == after for (at, n), (after, _) in zip(ranges, ranges[1:], strict=False))
+    end = ranges[-1][0] + ranges[-1][1]
+    if jobs == "1":  # STEP by STEP; what is left at the end goes with the rename
+        assert all(n >= 64 << 10 for _, n in ranges) and size - (512 << 10) < end <= size
+    else:  # the workers ask for each chunk they place
+        assert end == size
+    log.unlink()
+    result = invoke("evaluate", "leg-pain@1.0.0", str(cases), "-q", "--format", "jsonl", "--jobs", jobs)
+    assert result.exit_code == 0 and not asked()

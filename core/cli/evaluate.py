@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import io
 import os
 import sys
 import tempfile
@@ -14,6 +15,7 @@ import click
 from rulewright.core.cli import exitcodes, parallel
 from rulewright.core.cli.app import App, fail, stdout_is_terminal
 from rulewright.core.cli.batch import Tally, WriterFailed, write_all
+from rulewright.core.cli.behind import WriteBehindFile
 from rulewright.core.cli.lane import Lane
 from rulewright.core.cli.options import explain_option, id_field_option
 from rulewright.core.cli.parallel import Job
@@ -418,7 +420,9 @@ class _Sink:
         if self.output:
             folder = os.path.dirname(os.path.abspath(self.output))
             fd, self.tmp = tempfile.mkstemp(prefix=".rules-", suffix=".partial", dir=folder)
-            self.stream = os.fdopen(fd, "w", encoding="utf-8", newline="\n")
+            self.stream = io.TextIOWrapper(
+                io.BufferedWriter(WriteBehindFile(fd)), encoding="utf-8", newline="\n"
+            )
         return self
 
     def write(self, text: str) -> int:
@@ -448,6 +452,11 @@ class _Sink:
     def fileno(self) -> int:
         """The output's file descriptor (`--jobs` workers write to it in turn); raises if none."""
         return self.stream.fileno()
+
+    @property
+    def writes_behind(self) -> bool:
+        """Whether what is written should go to disk as it grows (behind.py): `--output` only."""
+        return self.tmp is not None
 
     def abandon(self) -> None:
         if self.tmp:

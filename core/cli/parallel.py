@@ -261,7 +261,7 @@ def run(
     fd = _descriptor(sink) if method == "fork" and worker.renders else None
     if fd is not None:
         sink.flush()  # anything written before the workers start goes first
-        _turns = Turns(context, fd)
+        _turns = Turns(context, fd, write_behind=getattr(sink, "writes_behind", False))
 
     def drain(out: ChunkOutput) -> bool:
         return _drain(out, job, worker, sink, writer, tally, on_chunk)

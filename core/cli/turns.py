@@ -17,16 +17,18 @@ from __future__ import annotations
 import fcntl
 import os
 import stat
-from contextlib import suppress
 from typing import Any
+
+from rulewright.core.cli.behind import start_writing
 
 _IOV_MAX = 1024
 """Pieces per vectored write: Linux takes at most 1,024 (IOV_MAX)."""
 
 
 class Turns:
-    def __init__(self, context: Any, fd: int) -> None:
+    def __init__(self, context: Any, fd: int, *, write_behind: bool = False) -> None:
         self.fd = fd
+        self.write_behind = write_behind  # each chunk placed goes to disk now (behind.py)
         self._changed = context.Condition()
         self._next = context.RawValue("q", 0)  # guarded by _changed
         self._halted = context.RawValue("b", 0)
@@ -62,7 +64,8 @@ class Turns:
                 self._changed.notify_all()
         if offset >= 0:
             _write_all(self.fd, data, offset)  # its place is claimed: no need to wait for others
-            _write_behind(self.fd, offset, sum(map(len, data)))
+            if self.write_behind:
+                start_writing(self.fd, offset, sum(map(len, data)))
         return True
 
     def halt(self, index: int) -> None:
@@ -73,15 +76,6 @@ class Turns:
         """Leave the descriptor's position after the last chunk, as sequential writes would."""
         if self._offset.value >= 0:
             os.lseek(self.fd, self._offset.value, os.SEEK_SET)
-
-
-def _write_behind(fd: int, offset: int, length: int) -> None:
-    """Start writing the chunk to disk now, while the workers run side by side. Otherwise the
-    whole output stays dirty in the page cache, and replacing `--output` makes ext4 allocate and
-    write it all inside the final rename, in one process (about 35 ms per 100 MB, measured).
-    DONTNEED starts the write without waiting for it, and drops only pages already on disk."""
-    with suppress(AttributeError, OSError):  # advice only (posix_fadvise is not on macOS)
-        os.posix_fadvise(fd, offset, length, os.POSIX_FADV_DONTNEED)
 
 
 def _placeable(fd: int) -> bool:
