@@ -228,17 +228,18 @@ class JsonLines:
         """As `split`, but where each block lies in a seekable file: (first line, offset, length),
         the length None for a line too long to read. Workers that can read the file themselves
         (`os.pread`) then need only these numbers, and the reading process keeps no bytes: it
-        reads each block once to find its last newline and count its lines, then seeks there."""
+        reads each block into the same buffer to find its last newline and count its lines, then
+        seeks there."""
         limit = options.max_line_bytes
-        block = max(size, 1) * 1024
         first, offset = options.first_line, stream.tell()
-        while data := stream.read(block):
-            cut = data.rfind(b"\n") + 1
+        buffer = bytearray(max(size, 1) * 1024)  # one buffer for every block: no new memory
+        while read := stream.readinto(buffer):  # type: ignore[attr-defined]  # (every binary file has it)
+            cut = buffer.rfind(b"\n", 0, read) + 1
             if cut:
                 yield first, offset, cut
-                first += data.count(b"\n", 0, cut)  # counted in place: no copy of the block
+                first += buffer.count(b"\n", 0, cut)
             else:  # one line fills the block, or the last line has no newline
-                text, newline = _line_end(stream, len(data))
+                text, newline = _line_end(stream, read)
                 cut = text + newline
                 yield first, offset, None if 0 < limit < text else cut
                 first += 1
