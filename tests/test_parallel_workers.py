@@ -6,6 +6,7 @@ from __future__ import annotations
 import multiprocessing
 import os
 import signal
+import time
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -188,3 +189,43 @@ def test_output_goes_to_disk_as_it_grows_and_stdout_is_left_alone(
     log.unlink()
     result = invoke("evaluate", "leg-pain@1.0.0", str(cases), "-q", "--format", "jsonl", "--jobs", jobs)
     assert result.exit_code == 0 and not asked()
+
+
+class _Done:
+    def __init__(self, index: int) -> None:
+        self.index = index
+
+    def settle(self, wait: bool) -> bool:
+        return True
+
+    def reply(self) -> tuple[str, Any]:
+        return ("ok", (self.index, os.getpid()))
+
+
+def test_a_chunk_goes_to_the_worker_with_the_fewest_in_hand(tmp_path: Path) -> None:
+    # Chunk 0 holds its worker until the test says so; the next chunks must go to the other
+    # worker, the free one (handed round in turn, chunk 2 would wait behind chunk 0).
+    go = tmp_path / "go"
+
+    def serve(task: tuple[int, Any]) -> _Done:
+        if task[0] == 0:
+            for _ in range(2000):
+                if go.exists():
+                    break
+                time.sleep(0.01)
+        return _Done(task[0])
+
+    workers = crew.Crew(multiprocessing.get_context("fork"), 2, serve, lambda: None)
+    try:
+        for _ in range(2):
+            workers.send("chunk")
+        _, free = workers.receive(1)
+        for index in (2, 3):
+            workers.send("chunk")
+            assert workers.receive(index) == (index, free)
+        go.touch()
+        _, held = workers.receive(0)
+        assert held != free
+        workers.close()
+    finally:
+        workers.terminate()

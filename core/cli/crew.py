@@ -4,8 +4,9 @@
 millisecond of CPU per chunk (measured), taken from the workers on a two-core machine, and a
 task lost with a worker that dies leaves the pool waiting forever. When the workers write their
 chunks themselves (turns.py) nothing big comes back, so a plainer arrangement does: each worker
-has its own pipe, chunk i goes to worker i mod N, and each chunk's result (a tally, a few
-hundred bytes) comes back in chunk order. The main process has no helper threads.
+has its own pipe, each chunk goes to the worker with the fewest chunks in hand, and each chunk's
+result (a tally, a few hundred bytes) comes back on that pipe. The main process has no helper
+threads.
 
 A chunk is done in two steps: `serve` does the work and returns a `Pending`, whose `settle`
 finishes it (writes the output when its turn comes). A worker whose chunk must wait for an
@@ -15,13 +16,15 @@ waited up to a fifth of a run for its turn before).
 
 No deadlock: the earliest unsettled chunk can always settle (every chunk before it has), and its
 worker either is still working on it or is waiting for exactly that. A worker blocks on its
-input only with nothing left to settle, and sends results small enough for the pipe's buffer.
+input only with nothing left to settle, and sends results small enough for the pipe's buffer;
+the main process takes in results from whichever worker answers.
 """
 
 from __future__ import annotations
 
 from collections import deque
 from collections.abc import Callable
+from multiprocessing.connection import wait as connection_wait
 from typing import Any, Protocol
 
 
@@ -39,32 +42,49 @@ class Crew:
     ) -> None:
         self.workers: list[tuple[Any, Any]] = []
         self.sent = 0
+        self._assigned: list[deque[int]] = []  # each worker's chunks not yet answered, in order
+        self._replies: dict[int, tuple[str, Any]] = {}  # answers that came before their turn
         for _ in range(size):
             ours, theirs = context.Pipe()
             process = context.Process(target=_loop, args=(theirs, serve, setup), daemon=True)
             process.start()
             theirs.close()
             self.workers.append((process, ours))
+            self._assigned.append(deque())
 
     def send(self, payload: Any) -> None:
-        """Hand the next chunk to its worker (chunk i to worker i mod N)."""
-        process, connection = self.workers[self.sent % len(self.workers)]
+        """Hand the next chunk to the worker with the fewest chunks in hand: handing them round
+        in turn left one worker a chunk or more behind at the end (measured)."""
+        self._collect(wait=False)
+        worker = min(range(len(self.workers)), key=lambda n: len(self._assigned[n]))
+        process, connection = self.workers[worker]
         try:
             connection.send((self.sent, payload))
         except OSError:  # a worker leaves only when told to: it died
             raise _ended(process) from None
+        self._assigned[worker].append(self.sent)
         self.sent += 1
 
     def receive(self, index: int) -> Any:
         """The result of chunk `index`; call in chunk order. A worker's exception is raised here."""
-        process, connection = self.workers[index % len(self.workers)]
-        try:
-            kind, value = connection.recv()
-        except (EOFError, OSError):
-            raise _ended(process) from None
+        while index not in self._replies:
+            self._collect(wait=True)
+        kind, value = self._replies.pop(index)
         if kind == "error":
             raise value
         return value
+
+    def _collect(self, *, wait: bool) -> None:
+        """Take in every answer that has come (at least one if `wait`); a worker answers its
+        chunks in the order it was given them."""
+        ready = connection_wait([c for _, c in self.workers], timeout=None if wait else 0)
+        for worker, (process, connection) in enumerate(self.workers):
+            if connection in ready:
+                try:
+                    reply = connection.recv()
+                except (EOFError, OSError):
+                    raise _ended(process) from None
+                self._replies[self._assigned[worker].popleft()] = reply
 
     def close(self) -> None:
         """Let the workers finish (every result has been received) and wait for them."""
