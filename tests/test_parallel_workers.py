@@ -8,6 +8,7 @@ import os
 import signal
 import time
 from collections.abc import Iterator
+from itertools import pairwise
 from pathlib import Path
 from typing import Any
 
@@ -180,7 +181,7 @@ def test_output_goes_to_disk_as_it_grows_and_stdout_is_left_alone(
     assert result.exit_code == 0, result.output
     ranges, size = asked(), out.stat().st_size
     assert len(ranges) > 1 and ranges[0][0] == 0
-    assert all(at + n == after for (at, n), (after, _) in zip(ranges, ranges[1:], strict=False))
+    assert all(at + n == after for (at, n), (after, _) in pairwise(ranges))
     end = ranges[-1][0] + ranges[-1][1]
     if jobs == "1":  # STEP by STEP; what is left at the end goes with the rename
         assert all(n >= 64 << 10 for _, n in ranges) and size - (512 << 10) < end <= size
