@@ -24,7 +24,6 @@ from __future__ import annotations
 
 from collections import deque
 from collections.abc import Callable
-from multiprocessing.connection import wait as connection_wait
 from typing import Any, Protocol
 
 
@@ -77,6 +76,8 @@ class Crew:
     def _collect(self, *, wait: bool) -> None:
         """Take in every answer that has come (at least one if `wait`); a worker answers its
         chunks in the order it was given them."""
+        from multiprocessing.connection import wait as connection_wait  # only a parallel run pays
+
         ready = connection_wait([c for _, c in self.workers], timeout=None if wait else 0)
         for worker, (process, connection) in enumerate(self.workers):
             if connection in ready:
