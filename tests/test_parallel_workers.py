@@ -216,7 +216,7 @@ def test_a_chunk_goes_to_the_worker_with_the_fewest_in_hand(tmp_path: Path) -> N
                 time.sleep(0.01)
         return _Done(task[0])
 
-    workers = crew.Crew(multiprocessing.get_context("fork"), 2, serve, lambda: None)
+    workers = crew.Crew(multiprocessing.get_context("fork"), 2, serve, lambda: None, in_hand=3)
     try:
         for _ in range(2):
             workers.send("chunk")
@@ -230,3 +230,33 @@ def test_a_chunk_goes_to_the_worker_with_the_fewest_in_hand(tmp_path: Path) -> N
         workers.close()
     finally:
         workers.terminate()
+
+
+def test_workers_get_chunks_while_an_earlier_one_is_still_out(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # Chunk 0 holds its worker until chunk 8 has been served: more chunks than the workers may
+    # hold at once (2 x IN_FLIGHT). Results are still taken in order, but waiting for chunk 0's
+    # must not stop the free worker getting more chunks.
+    def serve(task: tuple[int, Any]) -> _Done:
+        index = task[0]
+        (tmp_path / f"served-{index}").touch()
+        if index == 0:
+            for _ in range(2000):
+                if (tmp_path / "served-8").exists():
+                    break
+                time.sleep(0.01)
+            else:
+                (tmp_path / "gave-up").touch()
+        return _Done(index)
+
+    monkeypatch.setattr(parallel, "_serve", serve)
+    monkeypatch.setattr(parallel, "_worker", object())  # as under fork: nothing to build
+    results: list[Any] = []
+    job = parallel.Job("leg-pain@1.0.0", None, False, "jsonl", "jsonl", False)
+    work = iter([("chunk", None)] * 12)
+    assert parallel._run_crew(
+        multiprocessing.get_context("fork"), job, 2, work, lambda out: not results.append(out)
+    )
+    assert [index for index, _ in results] == list(range(12))
+    assert not (tmp_path / "gave-up").exists()

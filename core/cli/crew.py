@@ -37,10 +37,17 @@ class Pending(Protocol):
 
 class Crew:
     def __init__(
-        self, context: Any, size: int, serve: Callable[[Any], Pending], setup: Callable[[], None]
+        self,
+        context: Any,
+        size: int,
+        serve: Callable[[Any], Pending],
+        setup: Callable[[], None],
+        *,
+        in_hand: int,
     ) -> None:
         self.workers: list[tuple[Any, Any]] = []
         self.sent = 0
+        self.in_hand = in_hand  # chunks a worker may hold unanswered: bounds its memory
         self._assigned: list[deque[int]] = []  # each worker's chunks not yet answered, in order
         self._replies: dict[int, tuple[str, Any]] = {}  # answers that came before their turn
         for _ in range(size):
@@ -52,10 +59,14 @@ class Crew:
             self._assigned.append(deque())
 
     def send(self, payload: Any) -> None:
-        """Hand the next chunk to the worker with the fewest chunks in hand: handing them round
-        in turn left one worker a chunk or more behind at the end (measured)."""
+        """Hand the next chunk to the worker with the fewest chunks in hand (handing them round
+        in turn left one worker a chunk or more behind at the end, measured), once one has room."""
         self._collect(wait=False)
-        worker = min(range(len(self.workers)), key=lambda n: len(self._assigned[n]))
+        while True:
+            worker = min(range(len(self.workers)), key=lambda n: len(self._assigned[n]))
+            if len(self._assigned[worker]) < self.in_hand:
+                break
+            self._collect(wait=True)
         process, connection = self.workers[worker]
         try:
             connection.send((self.sent, payload))
@@ -63,6 +74,12 @@ class Crew:
             raise _ended(process) from None
         self._assigned[worker].append(self.sent)
         self.sent += 1
+
+    def answered(self, index: int) -> bool:
+        """Whether chunk `index`'s result has come (without waiting for it)."""
+        if index not in self._replies:
+            self._collect(wait=False)
+        return index in self._replies
 
     def receive(self, index: int) -> Any:
         """The result of chunk `index`; call in chunk order. A worker's exception is raised here."""

@@ -293,17 +293,19 @@ def run(
 def _run_crew(
     context: Any, job: Job, jobs: int, work: Iterator[tuple[str, Any]], drain: Callable[[ChunkOutput], bool]
 ) -> bool:
-    """Workers that write the output themselves, without a Pool (crew.py)."""
-    crew = Crew(context, jobs, _serve, lambda: _init(job))
+    """Workers that write the output themselves, without a Pool (crew.py). Results are taken in
+    chunk order as they come; a worker gets its next chunk as soon as it has room, even while an
+    earlier chunk (another worker's) is still being evaluated."""
+    crew = Crew(context, jobs, _serve, lambda: _init(job), in_hand=IN_FLIGHT)
     try:
-        received = 0
+        drained = 0
         for payload in work:
-            if crew.sent - received >= jobs * IN_FLIGHT:
-                if not drain(crew.receive(received)):
-                    return False
-                received += 1
             crew.send(payload)
-        for index in range(received, crew.sent):
+            while drained < crew.sent and crew.answered(drained):
+                if not drain(crew.receive(drained)):
+                    return False
+                drained += 1
+        for index in range(drained, crew.sent):
             if not drain(crew.receive(index)):
                 return False
         crew.close()
