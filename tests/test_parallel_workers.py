@@ -115,7 +115,9 @@ def test_a_worker_takes_its_next_chunk_while_one_waits_for_its_turn() -> None:
 
     connection = _Connection([(0, "a"), (1, "b"), None])
     crew._loop(connection, serve, lambda: None)
-    assert connection.replies == [("ok", 0), ("ok", 1)]  # results still go back in order
+    answers = [reply for reply in connection.replies if reply != crew._EVALUATED]
+    assert answers == [("ok", 0), ("ok", 1)]  # results still go back in order
+    assert connection.replies.index(crew._EVALUATED) < connection.replies.index(("ok", 0))
 
 
 def _lines_of(blocks: list[tuple[int, bytes | None]], limit: int) -> list[tuple[int, bytes | None]]:
@@ -216,7 +218,7 @@ def test_a_chunk_goes_to_the_worker_with_the_fewest_in_hand(tmp_path: Path) -> N
                 time.sleep(0.01)
         return _Done(task[0])
 
-    workers = crew.Crew(multiprocessing.get_context("fork"), 2, serve, lambda: None, in_hand=3)
+    workers = crew.Crew(multiprocessing.get_context("fork"), 2, serve, lambda: None, queued=2, ahead=6)
     try:
         for _ in range(2):
             workers.send("chunk")
@@ -260,3 +262,45 @@ def test_workers_get_chunks_while_an_earlier_one_is_still_out(
     )
     assert [index for index, _ in results] == list(range(12))
     assert not (tmp_path / "gave-up").exists()
+
+
+def test_a_fast_worker_keeps_getting_chunks_while_theirs_wait_for_a_slow_one(tmp_path: Path) -> None:
+    # Chunk 0 is slow; the other worker's chunks are evaluated but cannot be written before it.
+    # They still count as done for handing out work: the fast worker gets on with the next
+    # ones (as many as the crew may hold ahead) instead of waiting with the slow one.
+    def flag(name: str) -> Path:
+        return tmp_path / name
+
+    def until(name: str) -> None:
+        for _ in range(2000):
+            if flag(name).exists():
+                return
+            time.sleep(0.01)
+        flag("gave-up").touch()
+
+    class InTurn(_Done):
+        def settle(self, wait: bool) -> bool:
+            if self.index == 0:
+                flag("0-written").touch()
+            elif not flag("0-written").exists():
+                if not wait:
+                    return False
+                until("0-written")
+            return True
+
+    def serve(task: tuple[int, Any]) -> InTurn:
+        if task[0] == 0:
+            until("go")
+        return InTurn(task[0])
+
+    workers = crew.Crew(multiprocessing.get_context("fork"), 2, serve, lambda: None, queued=2, ahead=8)
+    try:
+        for _ in range(8):
+            workers.send("chunk")
+        flag("go").touch()
+        by = [workers.receive(index)[1] for index in range(8)]
+        workers.close()
+    finally:
+        workers.terminate()
+    assert not flag("gave-up").exists()
+    assert by.count(by[1]) >= 5  # the fast worker took most of them

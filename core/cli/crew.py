@@ -43,11 +43,14 @@ class Crew:
         serve: Callable[[Any], Pending],
         setup: Callable[[], None],
         *,
-        in_hand: int,
+        queued: int,
+        ahead: int,
     ) -> None:
         self.workers: list[tuple[Any, Any]] = []
         self.sent = 0
-        self.in_hand = in_hand  # chunks a worker may hold unanswered: bounds its memory
+        self.queued = queued  # chunks a worker may have waiting to be started
+        self.ahead = ahead  # chunks the crew may hold unanswered: bounds the memory they take
+        self._waiting: list[int] = []  # each worker's chunks not yet evaluated
         self._assigned: list[deque[int]] = []  # each worker's chunks not yet answered, in order
         self._replies: dict[int, tuple[str, Any]] = {}  # answers that came before their turn
         for _ in range(size):
@@ -56,15 +59,19 @@ class Crew:
             process.start()
             theirs.close()
             self.workers.append((process, ours))
+            self._waiting.append(0)
             self._assigned.append(deque())
 
     def send(self, payload: Any) -> None:
-        """Hand the next chunk to the worker with the fewest chunks in hand (handing them round
-        in turn left one worker a chunk or more behind at the end, measured), once one has room."""
+        """Hand the next chunk to the worker with the fewest chunks waiting to be started, once
+        one has room. Counting chunks evaluated but waiting for their turn to be written would
+        starve the faster worker: its chunks wait on the slower one's (measured: chunks handed
+        round in turn, or to the worker with the fewest unanswered, left one worker idle for up
+        to a sixth of a run)."""
         self._collect(wait=False)
         while True:
-            worker = min(range(len(self.workers)), key=lambda n: len(self._assigned[n]))
-            if len(self._assigned[worker]) < self.in_hand:
+            worker = min(range(len(self.workers)), key=self._waiting.__getitem__)
+            if self._waiting[worker] < self.queued and self.sent - self._answered() < self.ahead:
                 break
             self._collect(wait=True)
         process, connection = self.workers[worker]
@@ -72,8 +79,12 @@ class Crew:
             connection.send((self.sent, payload))
         except OSError:  # a worker leaves only when told to: it died
             raise _ended(process) from None
+        self._waiting[worker] += 1
         self._assigned[worker].append(self.sent)
         self.sent += 1
+
+    def _answered(self) -> int:
+        return self.sent - sum(map(len, self._assigned))
 
     def answered(self, index: int) -> bool:
         """Whether chunk `index`'s result has come (without waiting for it)."""
@@ -91,18 +102,21 @@ class Crew:
         return value
 
     def _collect(self, *, wait: bool) -> None:
-        """Take in every answer that has come (at least one if `wait`); a worker answers its
-        chunks in the order it was given them."""
+        """Take in every message that has come (at least one if `wait`): that a worker has
+        evaluated a chunk, or a chunk's answer (a worker answers in the order it was given them)."""
         from multiprocessing.connection import wait as connection_wait  # only a parallel run pays
 
         ready = connection_wait([c for _, c in self.workers], timeout=None if wait else 0)
         for worker, (process, connection) in enumerate(self.workers):
             if connection in ready:
                 try:
-                    reply = connection.recv()
+                    message = connection.recv()
                 except (EOFError, OSError):
                     raise _ended(process) from None
-                self._replies[self._assigned[worker].popleft()] = reply
+                if message == _EVALUATED:
+                    self._waiting[worker] -= 1
+                else:
+                    self._replies[self._assigned[worker].popleft()] = message
 
     def close(self) -> None:
         """Let the workers finish (every result has been received) and wait for them."""
@@ -123,6 +137,10 @@ class Crew:
         self.workers = []
 
 
+_EVALUATED = "evaluated"
+"""A worker's message that it has evaluated a chunk (answers are tuples)."""
+
+
 def _ended(process: Any) -> RuntimeError:
     process.join(timeout=1)
     return RuntimeError(f"worker process {process.pid} ended unexpectedly (exit code {process.exitcode})")
@@ -139,6 +157,7 @@ def _loop(connection: Any, serve: Callable[[Any], Pending], setup: Callable[[], 
         if task is None:  # sent once every result has been received: nothing is unsettled
             return
         unsettled.append(serve(task))
+        connection.send(_EVALUATED)  # room for another chunk, though this one may wait its turn
 
 
 def portable(exc: BaseException) -> BaseException:

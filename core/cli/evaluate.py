@@ -379,7 +379,7 @@ def _run_parallel(
         engine.record_input,
     )
     worker = parallel.Worker(job, engine, host)
-    work = parallel.payloads(source.adapter, source.stream, engine.ruleset, read_options)
+    work = parallel.payloads(source.adapter, source.stream, engine.ruleset, read_options, jobs)
     try:
         return parallel.run(job, worker, work, stream, writer, tally, jobs, bar.update)
     except (OSError, WriterFailed, click.exceptions.Exit):

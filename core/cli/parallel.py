@@ -36,8 +36,16 @@ CHUNK_RECORDS = 1000
 CHUNK_KIB = 512
 """KiB per block for adapters that split raw input (about 3,600 leg-pain records): smaller
 blocks cost the workers measurably more per record in hand-overs and turns."""
+TAIL_KIB = 64
+"""KiB of the smallest chunk read from a file: chunks shrink as its end nears (`_guided`)."""
 IN_FLIGHT = 3
-"""Chunks queued per worker, so no worker waits while the main process writes."""
+"""Chunks queued per worker of a Pool, so no worker waits while the main process writes."""
+QUEUED = 2
+"""Chunks waiting to be started per worker that writes the output itself: one at hand."""
+AHEAD = 4
+"""Chunks per worker evaluated before their turn to be written, at most (workers writing the
+output themselves): enough for a fast worker to keep going while a slower one finishes the
+chunk before, few enough to bound the memory they hold (a chunk's output is a few MB)."""
 
 
 @dataclass(frozen=True)
@@ -213,16 +221,42 @@ def _serve(task: tuple[int, tuple[str, Any]]) -> _Chunk:
         return _Chunk(task[0], None, exc)
 
 
-def payloads(adapter: Any, stream: BinaryIO, model: Any, options: ReadOptions) -> Iterator[tuple[str, Any]]:
+def payloads(
+    adapter: Any, stream: BinaryIO, model: Any, options: ReadOptions, jobs: int
+) -> Iterator[tuple[str, Any]]:
     """The chunks to hand out: where in the input file (forked workers read it themselves), raw
     blocks of input, or records the main process read. Decided now, before any worker starts."""
     global _input
     if hasattr(adapter, "read_chunk") and hasattr(adapter, "spans") and _readable_file(stream):
         _input = stream.fileno()
-        return (("span", span) for span in adapter.spans(stream, model, options, CHUNK_KIB))
+        spans = adapter.spans(stream, model, options, min(TAIL_KIB, CHUNK_KIB))
+        return (("span", span) for span in _guided(spans, os.fstat(_input).st_size, jobs))
     if hasattr(adapter, "split") and hasattr(adapter, "read_chunk"):
         return (("split", chunk) for chunk in adapter.split(stream, model, options, CHUNK_KIB))
     return _record_batches(iter(adapter.read(stream, model, options)))
+
+
+def _guided(
+    spans: Iterator[tuple[int, int, int | None]], size: int, jobs: int
+) -> Iterator[tuple[int, int, int | None]]:
+    """Consecutive spans of a file of `size` bytes joined into chunks of at most CHUNK_KIB, each
+    at most a (2 x jobs)th of what is left from where it starts: the last chunks are small, so no
+    worker is left finishing a big one alone (with equal chunks, one worker finished a whole
+    chunk, 10-20 ms, after the other, measured). A line too long to read stays a chunk alone."""
+    chunk: tuple[int, int, int] | None = None
+    for first, offset, length in spans:
+        if length is None:
+            if chunk:
+                yield chunk
+                chunk = None
+            yield first, offset, None
+            continue
+        chunk = (first, offset, length) if chunk is None else (chunk[0], chunk[1], chunk[2] + length)
+        if chunk[2] >= min(CHUNK_KIB * 1024, (size - chunk[1]) // (2 * jobs)):
+            yield chunk
+            chunk = None
+    if chunk:
+        yield chunk
 
 
 def _readable_file(stream: BinaryIO) -> bool:
@@ -296,7 +330,7 @@ def _run_crew(
     """Workers that write the output themselves, without a Pool (crew.py). Results are taken in
     chunk order as they come; a worker gets its next chunk as soon as it has room, even while an
     earlier chunk (another worker's) is still being evaluated."""
-    crew = Crew(context, jobs, _serve, lambda: _init(job), in_hand=IN_FLIGHT)
+    crew = Crew(context, jobs, _serve, lambda: _init(job), queued=QUEUED, ahead=jobs * AHEAD)
     try:
         drained = 0
         for payload in work:
