@@ -304,3 +304,19 @@ def test_a_fast_worker_keeps_getting_chunks_while_theirs_wait_for_a_slow_one(tmp
         workers.terminate()
     assert not flag("gave-up").exists()
     assert by.count(by[1]) >= 5  # the fast worker took most of them
+
+
+def test_chunks_cover_the_file_and_shrink_towards_its_end() -> None:
+    # Spans of 64 KiB over a 10 MiB file, one of them a line too long to read.
+    kib = 1024
+    spans: list[tuple[int, int, int | None]] = [(n * 100 + 1, n * 64 * kib, 64 * kib) for n in range(160)]
+    spans[40] = (spans[40][0], spans[40][1], None)
+    chunks = list(parallel._guided(iter(spans), 160 * 64 * kib, jobs=2))
+    assert (4001, 40 * 64 * kib, None) in chunks  # alone
+    # Contiguous, in order, nothing lost: each chunk starts where the one before ended.
+    ends = [offset + (64 * kib if length is None else length) for _, offset, length in chunks]
+    assert [offset for _, offset, _ in chunks] == [0, *ends[:-1]] and ends[-1] == 160 * 64 * kib
+    sizes = [length for _, _, length in chunks if length is not None]
+    assert max(sizes) <= parallel.CHUNK_KIB * kib + 64 * kib
+    assert sizes[-4:] == [64 * kib] * 4  # the last ones as small as a span
+    assert sizes[-12:] == sorted(sizes[-12:], reverse=True)
