@@ -346,3 +346,26 @@ def test_jobs_output_shares_its_file_like_a_sequential_writer(tmp_path: Path) ->
     with appended.open("ab") as out:
         subprocess.run([*args, "--jobs", "2"], stdout=out, check=False)
     assert appended.read_bytes() == b"before\n" + expected
+
+
+@pytest.mark.slow
+def test_jobs_reads_a_file_on_stdin_from_where_the_caller_left_it(tmp_path: Path) -> None:
+    # `{ read header; rules evaluate - --jobs 2; } < cases.jsonl`: the workers read the file by
+    # offset, and must start where standard input stands, as one process reads it.
+    cases = tmp_path / "cases.jsonl"
+    _jsonl_with_bad_lines(cases, 8000)
+    header = b'{"a header line": true}\n'
+    cases.write_bytes(header + cases.read_bytes())
+    outputs = []
+    for jobs in ("1", "2"):
+        with cases.open("rb") as stdin:
+            stdin.seek(len(header))
+            proc = subprocess.run(
+                [RULES, "evaluate", "leg-pain@1.0.0", "-", "-q", "--jobs", jobs],
+                stdin=stdin,
+                capture_output=True,
+                check=False,
+            )
+        outputs.append(proc.stdout)
+    assert outputs[1] == outputs[0]
+    assert b"a header line" not in outputs[0] and outputs[0].count(b"\n") > 7900
