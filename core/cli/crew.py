@@ -4,8 +4,9 @@
 millisecond of CPU per chunk (measured), taken from the workers on a two-core machine, and a
 task lost with a worker that dies leaves the pool waiting forever. When the workers write their
 chunks themselves (turns.py) nothing big comes back, so a plainer arrangement does: each worker
-has its own pipe, each chunk goes to the worker with the fewest chunks in hand, and each chunk's
-result (a tally, a few hundred bytes) comes back on that pipe. The main process has no helper
+has its own pipe; on it the worker gets chunks, says when it has evaluated one, and answers
+each with its result (a tally, a few hundred bytes), in the order it got them. Each chunk goes
+to the worker with the fewest chunks waiting to be started. The main process has no helper
 threads.
 
 A chunk is done in two steps: `serve` does the work and returns a `Pending`, whose `settle`
@@ -16,8 +17,10 @@ waited up to a fifth of a run for its turn before).
 
 No deadlock: the earliest unsettled chunk can always settle (every chunk before it has), and its
 worker either is still working on it or is waiting for exactly that. A worker blocks on its
-input only with nothing left to settle, and sends results small enough for the pipe's buffer;
-the main process takes in results from whichever worker answers.
+input only with nothing left to settle, and its messages are small enough for the pipe's
+buffer. The main process, waiting for room to hand out a chunk, takes in messages from
+whichever worker sends one: a worker with a chunk waiting to be started is not blocked, so it
+will say it has evaluated one, and otherwise the earliest unsettled chunk will be answered.
 """
 
 from __future__ import annotations
@@ -71,7 +74,8 @@ class Crew:
         self._collect(wait=False)
         while True:
             worker = min(range(len(self.workers)), key=self._waiting.__getitem__)
-            if self._waiting[worker] < self.queued and self.sent - self._answered() < self.ahead:
+            unanswered = sum(map(len, self._assigned))
+            if self._waiting[worker] < self.queued and unanswered < self.ahead:
                 break
             self._collect(wait=True)
         process, connection = self.workers[worker]
@@ -82,9 +86,6 @@ class Crew:
         self._waiting[worker] += 1
         self._assigned[worker].append(self.sent)
         self.sent += 1
-
-    def _answered(self) -> int:
-        return self.sent - sum(map(len, self._assigned))
 
     def answered(self, index: int) -> bool:
         """Whether chunk `index`'s result has come (without waiting for it)."""
