@@ -10,13 +10,13 @@ to the worker with the fewest chunks waiting to be started. The main process has
 threads.
 
 A chunk is done in two steps: `serve` does the work and returns a `Pending`, whose `settle`
-finishes it (writes the output when its turn comes). A worker whose chunk must wait for an
-earlier chunk of another worker does not sit idle: it takes its next chunk and settles the
-waiting one as soon as it can, waiting only when it has nothing else to do (measured: a worker
-waited up to a fifth of a run for its turn before).
+finishes it (writes the output) once its turn has come. A worker whose chunk must wait for an
+earlier chunk of another worker does not sit idle: it takes its next chunk as soon as one
+arrives and settles the waiting one when it can (measured: a worker waited up to a fifth of a
+run for its turn before).
 
 No deadlock: the earliest unsettled chunk can always settle (every chunk before it has), and its
-worker either is still working on it or is waiting for exactly that. A worker blocks on its
+worker either is still working on it or is looking for exactly that. A worker blocks on its
 input only with nothing left to settle, and its messages are small enough for the pipe's
 buffer. The main process, waiting for room to hand out a chunk, takes in messages from
 whichever worker sends one: a worker with a chunk waiting to be started is not blocked, so it
@@ -31,8 +31,8 @@ from typing import Any, Protocol
 
 
 class Pending(Protocol):
-    def settle(self, wait: bool) -> bool:
-        """Finish the chunk, waiting for its turn if `wait`; False if it is not its turn yet."""
+    def settle(self) -> bool:
+        """Finish the chunk if its turn has come; False if an earlier chunk's has not."""
 
     def reply(self) -> tuple[str, Any]:
         """What goes back to the main process: ("ok", result) or ("error", exception)."""
@@ -147,13 +147,20 @@ def _ended(process: Any) -> RuntimeError:
     return RuntimeError(f"worker process {process.pid} ended unexpectedly (exit code {process.exitcode})")
 
 
+_TURN_POLL = 0.0005
+"""Seconds a worker with a chunk waiting for its turn waits for a new chunk before it looks at
+the turn again. Blocking on the turn instead would leave a chunk that arrives meanwhile
+untouched until then."""
+
+
 def _loop(connection: Any, serve: Callable[[Any], Pending], setup: Callable[[], None]) -> None:
     setup()
     unsettled: deque[Pending] = deque()  # this worker's chunks waiting for their turn, in order
     while True:
-        # Settle what can be settled now; wait for a turn only when no chunk is waiting to be done.
-        while unsettled and unsettled[0].settle(wait=not connection.poll()):
+        while unsettled and unsettled[0].settle():
             connection.send(unsettled.popleft().reply())
+        if unsettled and not connection.poll(_TURN_POLL):
+            continue
         task = connection.recv()
         if task is None:  # sent once every result has been received: nothing is unsettled
             return

@@ -195,9 +195,9 @@ class _Chunk:
     def __init__(self, index: int, out: ChunkOutput | None, error: BaseException | None = None) -> None:
         self.index, self.out, self.error = index, out, error
 
-    def settle(self, wait: bool) -> bool:
+    def settle(self) -> bool:
         assert _turns is not None
-        if not wait and not _turns.ready(self.index):
+        if not _turns.ready(self.index):
             return False
         out = self.out
         try:
