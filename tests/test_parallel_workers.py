@@ -3,9 +3,11 @@ a worker that keeps working while a chunk waits for its turn."""
 
 from __future__ import annotations
 
+import io
 import multiprocessing
 import os
 import signal
+import sys
 import time
 from collections.abc import Iterator
 from itertools import pairwise
@@ -320,3 +322,23 @@ def test_chunks_cover_the_file_and_shrink_towards_its_end() -> None:
     assert max(sizes) <= parallel.CHUNK_KIB * kib + 64 * kib
     assert sizes[-4:] == [64 * kib] * 4  # the last ones as small as a span
     assert sizes[-12:] == sorted(sizes[-12:], reverse=True)
+
+
+def test_standard_output_to_a_file_is_written_in_large_pieces(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # A batch alternates big blocks with single records; through Python's 8 KiB stdout buffer
+    # that was thousands of writes. Not on a terminal, standard output gets a large buffer too,
+    # emptied when the run ends (or when the run flushes, as it does for stdin input).
+    target = tmp_path / "stdout.jsonl"
+    with target.open("w", encoding="utf-8") as stdout:
+        monkeypatch.setattr(sys, "stdout", stdout)
+        with evaluate._Sink(None) as sink:
+            sink.write("x" * 100_000)
+            assert target.stat().st_size == 0  # held, well past 8 KiB
+        assert target.stat().st_size == 100_000
+    terminal = io.TextIOWrapper(io.BytesIO())
+    monkeypatch.setattr(terminal, "isatty", lambda: True)
+    monkeypatch.setattr(sys, "stdout", terminal)
+    with evaluate._Sink(None) as sink:
+        assert sink.stream is terminal  # a terminal sees each record as it comes
