@@ -11,6 +11,7 @@ import codecs
 import csv
 import io
 import json
+import os
 import re
 from collections.abc import Callable, Iterable, Iterator
 from typing import Any, BinaryIO
@@ -169,10 +170,11 @@ def _skip_line(stream: BinaryIO) -> tuple[bytes, int]:
     return b"", read
 
 
-def _line_end(stream: BinaryIO, read: int) -> tuple[int, bool]:
-    """The length of a line whose first `read` bytes (no newline among them) have been read,
-    and whether a newline ends it (else the file does)."""
-    while data := stream.read(64 * 1024):
+def _line_end(fd: int, offset: int) -> tuple[int, bool]:
+    """How far the line that goes on at byte `offset` of the file runs from there, and whether
+    a newline ends it (else the file does)."""
+    read = 0
+    while data := os.pread(fd, 64 * 1024, offset + read):
         cut = data.find(b"\n")
         if cut >= 0:
             return read + cut, True
@@ -222,29 +224,29 @@ class JsonLines:
         for first, _, data in _blocks(stream, options, size):
             yield first, data
 
-    def spans(
-        self, stream: BinaryIO, ruleset: Ruleset, options: ReadOptions, size: int
-    ) -> Iterator[tuple[int, int, int | None]]:
-        """As `split`, but where each block lies in a seekable file: (first line, offset, length),
-        the length None for a line too long to read. Workers that can read the file themselves
-        (`os.pread`) then need only these numbers, and the reading process keeps no bytes: it
-        reads each block into the same buffer to find its last newline and count its lines, then
-        seeks there."""
+    def span(self, fd: int, offset: int, size: int, options: ReadOptions) -> tuple[int, int, bytes | None]:
+        """The whole lines of a regular file from byte `offset` (where a line starts), about
+        `size` bytes of them, read with `os.pread`: (bytes they cover, lines, their bytes). At
+        least one line however long it is, its bytes None (left unread) when it is longer than
+        `options.max_line_bytes`; (0, 0, b"") at the end of the file. `--jobs` workers each take
+        the next span themselves, so no process reads the file on their behalf."""
+        data = os.pread(fd, size, offset)
+        cut = data.rfind(b"\n") + 1
+        if cut:
+            return cut, data.count(b"\n", 0, cut), data[:cut] if cut < len(data) else data
+        if not data:
+            return 0, 0, b""
+        # One line fills the span, or the last line has no newline.
+        text, newline = _line_end(fd, offset + len(data))
+        text += len(data)
         limit = options.max_line_bytes
-        first, offset = options.first_line, stream.tell()
-        buffer = bytearray(max(size, 1) * 1024)  # one buffer for every block: no new memory
-        while read := stream.readinto(buffer):  # type: ignore[attr-defined]  # (every binary file has it)
-            cut = buffer.rfind(b"\n", 0, read) + 1
-            if cut:
-                yield first, offset, cut
-                first += buffer.count(b"\n", 0, cut)
-            else:  # one line fills the block, or the last line has no newline
-                text, newline = _line_end(stream, read)
-                cut = text + newline
-                yield first, offset, None if 0 < limit < text else cut
-                first += 1
-            offset += cut
-            stream.seek(offset)
+        if 0 < limit < text:
+            return text + newline, 1, None
+        return (
+            text + newline,
+            1,
+            data if text + newline == len(data) else os.pread(fd, text + newline, offset),
+        )
 
     def read_chunk(
         self, chunk: tuple[int, bytes | None], ruleset: Ruleset, options: ReadOptions

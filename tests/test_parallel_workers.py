@@ -110,18 +110,97 @@ def test_a_worker_takes_its_next_chunk_while_one_waits_for_its_turn() -> None:
             assert looks[0] < 1000, "kept waiting for a turn with a chunk still to do"
             return ready
 
-        def reply(self) -> tuple[str, Any]:
-            return ("ok", self.index)
+        def reply(self) -> tuple[int, str, Any]:
+            return (self.index, "ok", self.index)
 
     def serve(task: tuple[int, Any]) -> Chunk:
         served.append(task[0])
         return Chunk(task[0])
 
     connection = _Connection([(0, "a"), (1, "b"), None])
-    crew._loop(connection, serve, lambda: None)
+    crew._loop(connection, serve, lambda: None, None, 2)
     answers = [reply for reply in connection.replies if reply != crew._EVALUATED]
-    assert answers == [("ok", 0), ("ok", 1)]  # results still go back in order
-    assert connection.replies.index(crew._EVALUATED) < connection.replies.index(("ok", 0))
+    assert answers == [(0, "ok", 0), (1, "ok", 1)]  # results still go back in order
+    assert connection.replies.index(crew._EVALUATED) < connection.replies.index((0, "ok", 0))
+
+
+class _Quiet(_Connection):
+    """The pipe of a worker that takes its own chunks: the main process says nothing until the end."""
+
+    def poll(self, timeout: float = 0) -> bool:
+        return False
+
+
+def test_a_worker_taking_its_own_chunks_holds_at_most_its_share_unwritten() -> None:
+    # Chunk 0's turn comes late (as when another worker is slow with the chunk before it). The
+    # worker takes more chunks meanwhile, but no more than its share: that bounds the memory
+    # the chunks waiting to be written take.
+    chunks = iter(range(10))
+    taken: list[int] = []
+    looks = [0]
+    held_when_written: list[int] = []
+
+    class Chunk:
+        def __init__(self, index: int) -> None:
+            self.index = index
+
+        def settle(self) -> bool:
+            if self.index == 0:
+                looks[0] += 1
+                if looks[0] < 50:
+                    return False
+                held_when_written.append(len(taken))
+            return True
+
+        def reply(self) -> tuple[int, str, Any]:
+            return (self.index, "ok", self.index)
+
+    def take() -> tuple[int, Any] | None:
+        index = next(chunks, None)
+        if index is None:
+            return None
+        taken.append(index)
+        return index, "chunk"
+
+    connection = _Quiet([None])
+    crew._loop(connection, lambda task: Chunk(task[0]), lambda: None, take, 3)
+    assert held_when_written == [3]
+    assert connection.replies == [*((n, "ok", n) for n in range(10)), (-1, "exhausted", 10)]
+
+
+def test_workers_taking_their_own_chunks_answer_every_one_in_order(tmp_path: Path) -> None:
+    context = multiprocessing.get_context("fork")
+    lock, counter = context.Lock(), context.RawValue("q", 0)
+
+    def take() -> tuple[int, Any] | None:
+        with lock:
+            index = counter.value
+            if index == 20:
+                return None
+            counter.value += 1
+        return index, "chunk"
+
+    workers = crew.Crew(context, 2, lambda task: _Done(task[0]), lambda: None, queued=2, ahead=4, take=take)
+    try:
+        assert [index for index, _ in workers.results()] == list(range(20))
+        workers.close()
+    finally:
+        workers.terminate()
+
+
+def test_a_worker_that_cannot_take_a_chunk_stops_the_run() -> None:
+    def take() -> tuple[int, Any] | None:
+        raise OSError(5, "Input/output error")
+
+    serve = lambda task: _Done(task[0])  # noqa: E731
+    workers = crew.Crew(
+        multiprocessing.get_context("fork"), 2, serve, lambda: None, queued=2, ahead=4, take=take
+    )
+    try:
+        with pytest.raises(OSError, match="Input/output error"):
+            list(workers.results())
+    finally:
+        workers.terminate()
 
 
 def _lines_of(blocks: list[tuple[int, bytes | None]], limit: int) -> list[tuple[int, bytes | None]]:
@@ -139,22 +218,34 @@ def _lines_of(blocks: list[tuple[int, bytes | None]], limit: int) -> list[tuple[
     return lines
 
 
+def _spans(path: Path, start: int, size: int, options: ReadOptions) -> list[tuple[int, bytes | None]]:
+    """Every span of the file from byte `start`, taken one after another, as (first line, bytes)."""
+    fd = os.open(path, os.O_RDONLY)
+    try:
+        blocks, first, offset = [], 1, start
+        while True:
+            covered, lines, data = JsonLines().span(fd, offset, size, options)
+            if not covered:
+                return blocks
+            blocks.append((first, data))
+            first, offset = first + lines, offset + covered
+    finally:
+        os.close(fd)
+
+
 @pytest.mark.parametrize("header", [b"", b"a header the caller read\n"])
 def test_spans_cover_every_line_once_from_where_the_file_stands(tmp_path: Path, header: bytes) -> None:
-    # Blocks of 1 KiB, lines of at most 1,500 bytes: lines shorter than a block, longer than a
-    # block but readable, too long to read, blank, CRLF, and a last line with no newline.
+    # Spans of 1 KiB, lines of at most 1,500 bytes: lines shorter than a span, longer than a
+    # span but readable, too long to read, blank, CRLF, and a last line with no newline.
     raw = [b'{"id": 1}', b"", b'{"id": 2}\r', b"x" * 1400, b"y" * 1600, *[b'{"id": 3}'] * 200, b"z" * 5000]
     body = b"\n".join([*raw, b'{"id": "last"}'])
     path = tmp_path / "cases.jsonl"
     path.write_bytes(header + body)
     options = ReadOptions(max_line_bytes=1500)
-    with path.open("rb") as stream:
-        stream.seek(len(header))
-        spans = list(JsonLines().spans(stream, None, options, 1))  # type: ignore[arg-type]
-    content = path.read_bytes()
-    blocks = [(first, None if n is None else content[at : at + n]) for first, at, n in spans]
     expected = [(n, None if len(line) > 1500 else line) for n, line in enumerate(body.split(b"\n"), 1)]
+    blocks = _spans(path, len(header), 1024, options)
     assert _lines_of(blocks, 1500) == expected
+    assert [first for first, data in blocks if data is None] == [5, 206]  # left unread
     with path.open("rb") as stream:  # what the main process cuts when it reads the blocks itself
         stream.seek(len(header))
         assert _lines_of(list(JsonLines().split(stream, None, options, 1)), 1500) == expected  # type: ignore[arg-type]
@@ -207,8 +298,8 @@ class _Done:
     def settle(self) -> bool:
         return True
 
-    def reply(self) -> tuple[str, Any]:
-        return ("ok", (self.index, os.getpid()))
+    def reply(self) -> tuple[int, str, Any]:
+        return (self.index, "ok", (self.index, os.getpid()))
 
 
 def test_a_chunk_goes_to_the_worker_with_the_fewest_in_hand(tmp_path: Path) -> None:
@@ -308,20 +399,32 @@ def test_a_fast_worker_keeps_getting_chunks_while_theirs_wait_for_a_slow_one(tmp
     assert by.count(by[1]) >= 5  # the fast worker took most of them
 
 
-def test_chunks_cover_the_file_and_shrink_towards_its_end() -> None:
-    # Spans of 64 KiB over a 10 MiB file, one of them a line too long to read.
+def test_chunks_taken_from_a_file_cover_it_and_shrink_towards_its_end(tmp_path: Path) -> None:
+    # About 10 MiB of 100-byte lines after a header the caller has read, one line too long to read.
+    lines = [b"%099d" % n for n in range(100_000)]
+    lines[40_000] = b"x" * 600_000  # longer than a chunk
+    body = b"\n".join(lines) + b"\n"
+    path = tmp_path / "cases.jsonl"
+    path.write_bytes(b"header\n" + body)
+    options = ReadOptions(max_line_bytes=100_000)
+    with path.open("rb") as stream:
+        stream.readline()
+        options.first_line = 2
+        cursor = parallel.Cursor(JsonLines(), stream, options, jobs=2)
+        chunks = []
+        while task := cursor.take():
+            chunks.append(task)
+    assert [index for index, _ in chunks] == list(range(len(chunks))) == list(range(cursor.taken))
+    blocks = [data for _, (kind, data) in chunks]
+    expected = [(n, None if len(line) > 100_000 else line) for n, line in enumerate(lines, 2)]
+    assert _lines_of(blocks, 100_000) == expected  # each line once, in order, with its number
+    long = blocks.index((40_002, None))  # alone
     kib = 1024
-    spans: list[tuple[int, int, int | None]] = [(n * 100 + 1, n * 64 * kib, 64 * kib) for n in range(160)]
-    spans[40] = (spans[40][0], spans[40][1], None)
-    chunks = list(parallel._guided(iter(spans), 160 * 64 * kib, jobs=2))
-    assert (4001, 40 * 64 * kib, None) in chunks  # alone
-    # Contiguous, in order, nothing lost: each chunk starts where the one before ended.
-    ends = [offset + (64 * kib if length is None else length) for _, offset, length in chunks]
-    assert [offset for _, offset, _ in chunks] == [0, *ends[:-1]] and ends[-1] == 160 * 64 * kib
-    sizes = [length for _, _, length in chunks if length is not None]
-    assert max(sizes) <= parallel.CHUNK_KIB * kib + 64 * kib
-    assert sizes[-4:] == [64 * kib] * 4  # the last ones as small as a span
-    assert sizes[-12:] == sorted(sizes[-12:], reverse=True)
+    sizes = [len(data) for _, data in blocks[long + 1 :]]  # type: ignore[arg-type]
+    assert all(len(data) <= parallel.CHUNK_KIB * kib for _, data in blocks[:long])  # type: ignore[arg-type]
+    assert max(sizes) <= parallel.CHUNK_KIB * kib and min(sizes[:-1]) >= parallel.TAIL_KIB * kib - 100
+    assert sizes[-12:] == sorted(sizes[-12:], reverse=True)  # shrinking: the workers finish together
+    assert sizes[-4] < parallel.TAIL_KIB * kib + 100  # the last ones as small as allowed
 
 
 def test_standard_output_to_a_file_is_written_in_large_pieces(

@@ -9,6 +9,11 @@ each with its result (a tally, a few hundred bytes), in the order it got them. E
 to the worker with the fewest chunks waiting to be started. The main process has no helper
 threads.
 
+Where the workers can take their chunks themselves (`take`, from a shared cursor over the input
+file), nobody hands chunks out: each worker takes its next chunk whenever it holds fewer than
+its share of chunks not yet answered, and says when no chunk is left. The main process then
+only takes in the answers.
+
 A chunk is done in two steps: `serve` does the work and returns a `Pending`, whose `settle`
 finishes it (writes the output) once its turn has come. A worker whose chunk must wait for an
 earlier chunk of another worker does not sit idle: it takes its next chunk as soon as one
@@ -18,7 +23,7 @@ run for its turn before).
 No deadlock: the earliest unsettled chunk can always settle (every chunk before it has), and its
 worker either is still working on it or is looking for exactly that. A worker blocks on its
 input only with nothing left to settle, and its messages are small enough for the pipe's
-buffer. The main process, waiting for room to hand out a chunk, takes in messages from
+buffer; `take` holds its lock only while it reads. The main process, waiting for room to hand out a chunk, takes in messages from
 whichever worker sends one: a worker with a chunk waiting to be started is not blocked, so it
 will say it has evaluated one, and otherwise the earliest unsettled chunk will be answered.
 """
@@ -26,7 +31,7 @@ will say it has evaluated one, and otherwise the earliest unsettled chunk will b
 from __future__ import annotations
 
 from collections import deque
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from typing import Any, Protocol
 
 
@@ -34,8 +39,9 @@ class Pending(Protocol):
     def settle(self) -> bool:
         """Finish the chunk if its turn has come; False if an earlier chunk's has not."""
 
-    def reply(self) -> tuple[str, Any]:
-        """What goes back to the main process: ("ok", result) or ("error", exception)."""
+    def reply(self) -> tuple[int, str, Any]:
+        """What goes back to the main process: (chunk index, "ok", result) or (chunk index,
+        "error", exception)."""
 
 
 class Crew:
@@ -48,7 +54,10 @@ class Crew:
         *,
         queued: int,
         ahead: int,
+        take: Callable[[], Any | None] | None = None,
     ) -> None:
+        """`take`, if given, is how each worker takes its next chunk (None when none is left);
+        else the main process hands the chunks out (`send`)."""
         self.workers: list[tuple[Any, Any]] = []
         self.sent = 0
         self.queued = queued  # chunks a worker may have waiting to be started
@@ -56,9 +65,12 @@ class Crew:
         self._waiting: list[int] = []  # each worker's chunks not yet evaluated
         self._assigned: list[deque[int]] = []  # each worker's chunks not yet answered, in order
         self._replies: dict[int, tuple[str, Any]] = {}  # answers that came before their turn
+        self._exhausted = 0  # workers that have found no chunk left to take
+        self._taken = 0  # chunks those workers took
+        share = max(1, ahead // size)
         for _ in range(size):
             ours, theirs = context.Pipe()
-            process = context.Process(target=_loop, args=(theirs, serve, setup), daemon=True)
+            process = context.Process(target=_loop, args=(theirs, serve, setup, take, share), daemon=True)
             process.start()
             theirs.close()
             self.workers.append((process, ours))
@@ -102,9 +114,21 @@ class Crew:
             raise value
         return value
 
+    def results(self) -> Iterator[Any]:
+        """Every chunk's result in chunk order, as each comes, when the workers take the chunks."""
+        index = 0
+        while True:
+            while index not in self._replies:
+                if self._exhausted == len(self.workers) and index == self._taken:
+                    return
+                self._collect(wait=True)
+            yield self.receive(index)
+            index += 1
+
     def _collect(self, *, wait: bool) -> None:
         """Take in every message that has come (at least one if `wait`): that a worker has
-        evaluated a chunk, or a chunk's answer (a worker answers in the order it was given them)."""
+        evaluated a chunk, a chunk's answer (a worker answers in the order it got them), or that
+        a worker has found no chunk left to take."""
         from multiprocessing.connection import wait as connection_wait  # only a parallel run pays
 
         ready = connection_wait([c for _, c in self.workers], timeout=None if wait else 0)
@@ -116,8 +140,17 @@ class Crew:
                     raise _ended(process) from None
                 if message == _EVALUATED:
                     self._waiting[worker] -= 1
-                else:
-                    self._replies[self._assigned[worker].popleft()] = message
+                    continue
+                index, kind, value = message
+                if index >= 0:
+                    self._replies[index] = kind, value
+                    if self._assigned[worker]:
+                        self._assigned[worker].popleft()
+                elif kind == "exhausted":
+                    self._exhausted += 1
+                    self._taken += value
+                else:  # the worker could not take a chunk
+                    raise value
 
     def close(self) -> None:
         """Let the workers finish (every result has been received) and wait for them."""
@@ -153,12 +186,28 @@ the turn again. Blocking on the turn instead would leave a chunk that arrives me
 untouched until then."""
 
 
-def _loop(connection: Any, serve: Callable[[Any], Pending], setup: Callable[[], None]) -> None:
+def _loop(
+    connection: Any, serve: Callable[[Any], Pending], setup: Callable[[], None], take: Any, share: int
+) -> None:
     setup()
     unsettled: deque[Pending] = deque()  # this worker's chunks waiting for their turn, in order
+    taken = 0
     while True:
         while unsettled and unsettled[0].settle():
             connection.send(unsettled.popleft().reply())
+        if take is not None and len(unsettled) < share:
+            try:
+                task = take()
+            except BaseException as exc:
+                connection.send((-1, "error", portable(exc)))
+                return
+            if task is None:
+                take = None
+                connection.send((-1, "exhausted", taken))
+            else:
+                taken += 1
+                unsettled.append(serve(task))
+            continue
         if unsettled and not connection.poll(_TURN_POLL):
             continue
         task = connection.recv()

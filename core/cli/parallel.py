@@ -1,13 +1,17 @@
 """`rules evaluate --jobs N`: evaluate chunks of records in worker processes, write in input order.
 
-The main process reads the input in chunks (raw lines when the input adapter can `split` its
-stream, else records it has read) and keeps at most a few chunks in flight per worker (memory
-stays bounded). Workers render chunks themselves when the output format is `concatenable`
-(JSON Lines: the output of consecutive chunks, joined, is the output of the whole) and, where
-the output is a file descriptor they share, write them too, taking turns in input order
-(turns.py); otherwise the main process writes each chunk's output, or its results, as soon as
-every chunk before it is written. Either way the records, their order and the summary are
-exactly those of a serial run.
+Where the input is a regular file and its adapter can cut it into spans of whole lines
+(`span`), forked workers take their chunks from it themselves, one after another under a lock
+(`Cursor`). Otherwise the main process reads the input in chunks (raw lines when the input
+adapter can `split` its stream, else records it has read) and hands them out. Either way at
+most a few chunks per worker are in flight (memory stays bounded).
+
+Workers render chunks themselves when the output format is `concatenable` (JSON Lines: the
+output of consecutive chunks, joined, is the output of the whole) and, where the output is a
+file descriptor they share, write them too, taking turns in input order (turns.py); otherwise
+the main process writes each chunk's output, or its results, as soon as every chunk before it
+is written. Either way the records, their order and the summary are exactly those of a serial
+run.
 """
 
 from __future__ import annotations
@@ -37,7 +41,7 @@ CHUNK_KIB = 512
 """KiB per block for adapters that split raw input (about 3,600 leg-pain records): smaller
 blocks cost the workers measurably more per record in hand-overs and turns."""
 TAIL_KIB = 64
-"""KiB of the smallest chunk read from a file: chunks shrink as its end nears (`_guided`)."""
+"""KiB of the smallest chunk taken from a file: chunks shrink as its end nears (`Cursor`)."""
 IN_FLIGHT = 3
 """Chunks queued per worker of a Pool, so no worker waits while the main process writes."""
 QUEUED = 2
@@ -93,9 +97,6 @@ class Worker:
 
     def run(self, payload: tuple[str, Any]) -> ChunkOutput:
         kind, data = payload
-        if kind == "span":  # read this chunk from the input file ourselves
-            first, offset, length = data
-            kind, data = "split", (first, None if length is None else os.pread(_input, length, offset))
         job = self.job
         options = ReadOptions(id_field=job.id_field, max_line_bytes=job.max_line_bytes, link_ids=job.link_ids)
         tally = Tally()
@@ -167,7 +168,6 @@ class _Pieces(io.BufferedIOBase):
 
 _worker: Worker | None = None  # this process's worker: inherited under fork, built under spawn
 _turns: Turns | None = None  # set when workers write the output themselves (fork only)
-_input = -1  # the input file's descriptor, when workers read their chunks from it (fork only)
 
 
 def _init(job: Job) -> None:
@@ -210,8 +210,12 @@ class _Chunk:
             self.error = exc  # a write that failed (a closed pipe) ends the run like any error
         return True
 
-    def reply(self) -> tuple[str, Any]:
-        return ("ok", self.out) if self.error is None else ("error", portable(self.error))
+    def reply(self) -> tuple[int, str, Any]:
+        return (
+            (self.index, "ok", self.out)
+            if self.error is None
+            else (self.index, "error", portable(self.error))
+        )
 
 
 def _serve(task: tuple[int, tuple[str, Any]]) -> _Chunk:
@@ -223,40 +227,60 @@ def _serve(task: tuple[int, tuple[str, Any]]) -> _Chunk:
 
 def payloads(
     adapter: Any, stream: BinaryIO, model: Any, options: ReadOptions, jobs: int
-) -> Iterator[tuple[str, Any]]:
-    """The chunks to hand out: where in the input file (forked workers read it themselves), raw
-    blocks of input, or records the main process read. Decided now, before any worker starts."""
-    global _input
-    if hasattr(adapter, "read_chunk") and hasattr(adapter, "spans") and _readable_file(stream):
-        _input = stream.fileno()
-        spans = adapter.spans(stream, model, options, min(TAIL_KIB, CHUNK_KIB))
-        return (("span", span) for span in _guided(spans, os.fstat(_input).st_size, jobs))
+) -> Cursor | Iterator[tuple[str, Any]]:
+    """The chunks to hand out: a cursor over the input file (forked workers take their chunks
+    from it themselves), raw blocks of input, or records the main process read."""
+    if hasattr(adapter, "read_chunk") and hasattr(adapter, "span") and _readable_file(stream):
+        return Cursor(adapter, stream, options, jobs)
     if hasattr(adapter, "split") and hasattr(adapter, "read_chunk"):
         return (("split", chunk) for chunk in adapter.split(stream, model, options, CHUNK_KIB))
     return _record_batches(iter(adapter.read(stream, model, options)))
 
 
-def _guided(
-    spans: Iterator[tuple[int, int, int | None]], size: int, jobs: int
-) -> Iterator[tuple[int, int, int | None]]:
-    """Consecutive spans of a file of `size` bytes joined into chunks of at most CHUNK_KIB, each
-    at most a (2 x jobs)th of what is left from where it starts: the last chunks are small, so no
-    worker is left finishing a big one alone (with equal chunks, one worker finished a whole
-    chunk, 10-20 ms, after the other, measured). A line too long to read stays a chunk alone."""
-    chunk: tuple[int, int, int] | None = None
-    for first, offset, length in spans:
-        if length is None:
-            if chunk:
-                yield chunk
-                chunk = None
-            yield first, offset, None
-            continue
-        chunk = (first, offset, length) if chunk is None else (chunk[0], chunk[1], chunk[2] + length)
-        if chunk[2] >= min(CHUNK_KIB * 1024, (size - chunk[1]) // (2 * jobs)):
-            yield chunk
-            chunk = None
-    if chunk:
-        yield chunk
+class Cursor:
+    """Where the next chunk of a regular input file starts, shared by forked workers: each takes
+    its next chunk itself, in file order, under a lock (no process reads the file for them, and
+    none waits for one to hand a chunk out). A chunk is at most CHUNK_KIB and at most a
+    (2 x jobs)th of what is left of the file, so the last chunks are small and no worker is left
+    finishing a big one alone (with equal chunks, one worker finished a whole chunk, 10-20 ms,
+    after the other, measured); never under TAIL_KIB."""
+
+    def __init__(self, adapter: Any, stream: BinaryIO, options: ReadOptions, jobs: int) -> None:
+        import multiprocessing  # only a parallel run pays for it
+
+        context = multiprocessing.get_context("fork")
+        self.adapter, self.options, self.jobs = adapter, options, jobs
+        self.fd = stream.fileno()
+        self.size = os.fstat(self.fd).st_size
+        self._lock = context.Lock()
+        # Where the next chunk starts (offset, line), how many chunks are taken, whether the
+        # file has ended: read and written under the lock.
+        self._state = context.RawArray("q", [stream.tell(), options.first_line, 0, 0])
+
+    def take(self) -> tuple[int, tuple[str, Any]] | None:
+        """The next chunk, numbered, as (index, ("split", (first line, bytes))); None at the end."""
+        state = self._state
+        with self._lock:
+            offset, first, index, ended = state
+            if ended:
+                return None
+            want = max(TAIL_KIB * 1024, min(CHUNK_KIB * 1024, (self.size - offset) // (2 * self.jobs)))
+            covered, lines, data = self.adapter.span(self.fd, offset, want, self.options)
+            if not covered:
+                state[3] = 1
+                return None
+            state[0], state[1], state[2] = offset + covered, first + lines, index + 1
+        return index, ("split", (first, data))
+
+    @property
+    def taken(self) -> int:
+        """How many chunks have been taken (all of them, once a taker has had None)."""
+        return int(self._state[2])
+
+    def __iter__(self) -> Iterator[tuple[str, Any]]:
+        """Every chunk, taken by the calling process (to hand them out itself)."""
+        while task := self.take():
+            yield task[1]
 
 
 def _readable_file(stream: BinaryIO) -> bool:
@@ -277,7 +301,7 @@ def _record_batches(records: Iterator[InputRecord]) -> Iterator[tuple[str, Any]]
 def run(
     job: Job,
     worker: Worker,
-    work: Iterator[tuple[str, Any]],
+    work: Cursor | Iterator[tuple[str, Any]],
     sink: Any,
     writer: Any,
     tally: Tally,
@@ -285,7 +309,7 @@ def run(
     on_chunk: Callable[[int], None] = lambda count: None,
 ) -> bool:
     """Evaluate `work` on `jobs` processes, writing to `writer`/`sink` in order; False if stopped."""
-    global _worker, _turns, _input
+    global _worker, _turns
     import multiprocessing  # only a parallel run pays for it
 
     # fork hands the workers the engine already built; elsewhere each worker builds its own.
@@ -320,28 +344,38 @@ def run(
             pool.join()
     finally:
         _worker = _turns = None
-        _input = -1
     return True
 
 
 def _run_crew(
-    context: Any, job: Job, jobs: int, work: Iterator[tuple[str, Any]], drain: Callable[[ChunkOutput], bool]
+    context: Any,
+    job: Job,
+    jobs: int,
+    work: Cursor | Iterator[tuple[str, Any]],
+    drain: Callable[[ChunkOutput], bool],
 ) -> bool:
     """Workers that write the output themselves, without a Pool (crew.py). Results are taken in
-    chunk order as they come; a worker gets its next chunk as soon as it has room, even while an
-    earlier chunk (another worker's) is still being evaluated."""
-    crew = Crew(context, jobs, _serve, lambda: _init(job), queued=QUEUED, ahead=jobs * AHEAD)
+    chunk order as they come. From a cursor the workers take their chunks themselves; else a
+    worker gets its next chunk as soon as it has room, even while an earlier chunk (another
+    worker's) is still being evaluated."""
+    take = work.take if isinstance(work, Cursor) else None
+    crew = Crew(context, jobs, _serve, lambda: _init(job), queued=QUEUED, ahead=jobs * AHEAD, take=take)
     try:
-        drained = 0
-        for payload in work:
-            crew.send(payload)
-            while drained < crew.sent and crew.answered(drained):
-                if not drain(crew.receive(drained)):
+        if take is not None:
+            for out in crew.results():
+                if not drain(out):
                     return False
-                drained += 1
-        for index in range(drained, crew.sent):
-            if not drain(crew.receive(index)):
-                return False
+        else:
+            drained = 0
+            for payload in work:
+                crew.send(payload)
+                while drained < crew.sent and crew.answered(drained):
+                    if not drain(crew.receive(drained)):
+                        return False
+                    drained += 1
+            for index in range(drained, crew.sent):
+                if not drain(crew.receive(index)):
+                    return False
         crew.close()
     finally:
         crew.terminate()  # after close(), nothing is left to stop
