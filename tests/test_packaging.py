@@ -10,6 +10,7 @@ from pathlib import Path
 
 import pytest
 
+from rulewright.core.version import __version__
 from tests.conftest import ROOT
 
 MAPPING = {
@@ -34,6 +35,7 @@ def test_wheel_contains_every_file_at_its_mapped_path(tmp_path: Path) -> None:
         text=True,
     )
     wheel = next(tmp_path.glob("rulewright-*.whl"))
+    assert wheel.name.startswith(f"rulewright-{__version__}-")  # the version is set in one place
     names = set(zipfile.ZipFile(wheel).namelist())
     expected = {
         f"{MAPPING[folder]}/{p.relative_to(ROOT / folder).as_posix()}"

@@ -13,7 +13,7 @@ from pathlib import Path
 
 import pytest
 
-from rulewright.core import PluginConflict, make_plugin_host
+from rulewright.core import PluginConflict, make_plugin_host, pluginhost
 
 GOOD = """
 from rulewright.core import hookimpl
@@ -164,3 +164,26 @@ def test_cli_refuses_to_guess_between_conflicting_plugins(install: Install, invo
     assert result.exit_code == 2
     assert "rw-one 1.0" in result.stderr and "rw-two 2.0" in result.stderr
     assert "RULEWRIGHT_PLUGINS" in result.stderr
+
+
+def test_the_cheap_look_for_plugins_finds_what_importlib_metadata_would(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # The CLI imports importlib.metadata only when some distribution may declare a plugin.
+    def dist(name: str, entry_points: str) -> None:
+        info = tmp_path / name
+        info.mkdir()
+        (info / "entry_points.txt").write_text(entry_points)
+
+    monkeypatch.setattr(sys, "path", [str(tmp_path), str(tmp_path / "not-there")])
+    (tmp_path / "old.egg-info").write_text("Name: old\n")  # an egg-info that is a file
+    dist("tool-1.0.dist-info", "[console_scripts]\ntool = tool:main\n")
+    dist("helper-1.0.dist-info", "[pytest11]\nrulewright = helper.fixtures\n")  # names us, not our group
+    assert not pluginhost._declared_on_path()
+    assert not list(pluginhost._entry_points())
+    dist("rw_plugin-2.0.egg-info", "[console_scripts]\nx = y:z\n\n[ rulewright ]\nmine = rw_plugin\n")
+    assert pluginhost._declared_on_path()
+    monkeypatch.setattr(sys, "path", [str(tmp_path / "tool-1.0.dist-info" / "entry_points.txt")])
+    assert (
+        pluginhost._declared_on_path()
+    )  # a path entry that is a file (a zip archive): ask importlib.metadata
