@@ -17,6 +17,7 @@ from typing import Any
 import pytest
 
 from rulewright.core.cli import behind, crew, evaluate, parallel, turns
+from rulewright.core.cli.shared import SharedInts
 from rulewright.core.records import ReadOptions
 from rulewright.plugins.adapters import JsonLines
 
@@ -448,3 +449,15 @@ def test_standard_output_to_a_file_is_written_in_large_pieces(
     monkeypatch.setattr(sys, "stdout", terminal)
     with evaluate._Sink(None) as sink:
         assert sink.stream is terminal  # a terminal sees each record as it comes
+
+
+def test_shared_integers_are_seen_and_changed_by_a_forked_worker() -> None:
+    shared = SharedInts(offset=-1, taken=0)
+    pid = os.fork()
+    if pid == 0:  # the worker
+        shared.taken = shared.offset + 2**40
+        os._exit(0)
+    os.waitpid(pid, 0)
+    assert (shared.offset, shared.taken) == (-1, 2**40 - 1)
+    with pytest.raises(AttributeError):
+        shared.other = 1

@@ -30,6 +30,7 @@ from typing import Any, BinaryIO
 from rulewright.core.cli.batch import Tally, write_all
 from rulewright.core.cli.crew import Crew, portable
 from rulewright.core.cli.lane import Lane
+from rulewright.core.cli.shared import SharedInts
 from rulewright.core.cli.turns import Turns
 from rulewright.core.records import InputRecord, ReadOptions
 from rulewright.core.result import Result
@@ -248,34 +249,33 @@ class Cursor:
     def __init__(self, adapter: Any, stream: BinaryIO, options: ReadOptions, jobs: int) -> None:
         import multiprocessing  # only a parallel run pays for it
 
-        context = multiprocessing.get_context("fork")
         self.adapter, self.options, self.jobs = adapter, options, jobs
         self.fd = stream.fileno()
         self.size = os.fstat(self.fd).st_size
-        self._lock = context.Lock()
-        # Where the next chunk starts (offset, line), how many chunks are taken, whether the
-        # file has ended: read and written under the lock.
-        self._state = context.RawArray("q", [stream.tell(), options.first_line, 0, 0])
+        self._lock = multiprocessing.get_context("fork").Lock()
+        # Where the next chunk starts, how many chunks are taken, whether the file has ended:
+        # read and written under the lock.
+        self._state = SharedInts(offset=stream.tell(), line=options.first_line, taken=0, ended=0)
 
     def take(self) -> tuple[int, tuple[str, Any]] | None:
         """The next chunk, numbered, as (index, ("split", (first line, bytes))); None at the end."""
         state = self._state
         with self._lock:
-            offset, first, index, ended = state
-            if ended:
+            if state.ended:
                 return None
+            offset, first, index = state.offset, state.line, state.taken
             want = max(TAIL_KIB * 1024, min(CHUNK_KIB * 1024, (self.size - offset) // (2 * self.jobs)))
             covered, lines, data = self.adapter.span(self.fd, offset, want, self.options)
             if not covered:
-                state[3] = 1
+                state.ended = 1
                 return None
-            state[0], state[1], state[2] = offset + covered, first + lines, index + 1
+            state.offset, state.line, state.taken = offset + covered, first + lines, index + 1
         return index, ("split", (first, data))
 
     @property
     def taken(self) -> int:
         """How many chunks have been taken (all of them, once a taker has had None)."""
-        return int(self._state[2])
+        return self._state.taken
 
     def __iter__(self) -> Iterator[tuple[str, Any]]:
         """Every chunk, taken by the calling process (to hand them out itself)."""

@@ -20,6 +20,7 @@ import stat
 from typing import Any
 
 from rulewright.core.cli.behind import start_writing
+from rulewright.core.cli.shared import SharedInts
 
 _IOV_MAX = 1024
 """Pieces per vectored write: Linux takes at most 1,024 (IOV_MAX)."""
@@ -30,37 +31,37 @@ class Turns:
         self.fd = fd
         self.write_behind = write_behind  # each chunk placed goes to disk now (behind.py)
         self._changed = context.Condition()
-        self._next = context.RawValue("q", 0)  # guarded by _changed
-        self._halted = context.RawValue("b", 0)
-        self._offset = context.RawValue("q", -1)  # where the next chunk goes, when placed
-        if _placeable(fd):
-            self._offset.value = os.lseek(fd, 0, os.SEEK_CUR)
+        # The chunk whose turn it is (guarded by _changed), whether writing has halted, and
+        # where the next chunk goes when chunks are placed.
+        self._shared = SharedInts(
+            next=0, halted=0, offset=os.lseek(fd, 0, os.SEEK_CUR) if _placeable(fd) else -1
+        )
 
     def ready(self, index: int) -> bool:
         """Whether chunk `index` may write now (every chunk before it has had its turn). Read
         without the lock: only the chunk whose turn it is can move the turn on."""
-        return bool(self._next.value == index)
+        return bool(self._shared.next == index)
 
     def write(self, index: int, data: list[bytes], *, stop_after: bool = False) -> bool:
         """Write chunk `index` (its bytes, in pieces) after every chunk before it; False if
         writing has halted."""
         with self._changed:
-            self._changed.wait_for(lambda: self._next.value == index)
+            self._changed.wait_for(lambda: self._shared.next == index)
             try:
-                if self._halted.value:
+                if self._shared.halted:
                     return False
-                offset = self._offset.value
+                offset = self._shared.offset
                 if offset < 0:
                     _write_all(self.fd, data)  # in turn: a stream has no places
                 else:
-                    self._offset.value = offset + sum(map(len, data))
+                    self._shared.offset = offset + sum(map(len, data))
                 if stop_after:
-                    self._halted.value = 1
+                    self._shared.halted = 1
             except BaseException:
-                self._halted.value = 1
+                self._shared.halted = 1
                 raise
             finally:
-                self._next.value = index + 1
+                self._shared.next = index + 1
                 self._changed.notify_all()
         if offset >= 0:
             _write_all(self.fd, data, offset)  # its place is claimed: no need to wait for others
@@ -74,8 +75,8 @@ class Turns:
 
     def finish(self) -> None:
         """Leave the descriptor's position after the last chunk, as sequential writes would."""
-        if self._offset.value >= 0:
-            os.lseek(self.fd, self._offset.value, os.SEEK_SET)
+        if self._shared.offset >= 0:
+            os.lseek(self.fd, self._shared.offset, os.SEEK_SET)
 
 
 def _placeable(fd: int) -> bool:
