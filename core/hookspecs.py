@@ -75,14 +75,15 @@ def rulewright_register_input_adapters(register: Register) -> None:
     `adapter.read_chunk(chunk, ruleset, options)` reads one chunk in a worker process (line
     numbers continuing from where the chunk starts). Without them the main process reads the
     records and hands them to the workers. With them and `adapter.span(fd, offset, size,
-    options) -> (bytes covered, lines covered, data)`, which reads with `os.pread` the whole records of
-    a regular file from byte `offset` (a record's start), about `size` bytes of them but at least
-    one record (data None for a record too long to read, `(0, 0, b"")` at the end), forked
-    workers take their chunks from the file themselves, one after another, and pass
-    `(first line, data)` to `read_chunk`. With them and `adapter.plain_record(raw) -> dict |
-    None` (the record on one raw line when reading it needs no further check, else None), the
-    fast lane of `rules evaluate` answers lines whose answers were decided before without an
-    `InputRecord`, and hands every other line to `read_chunk`.
+    options) -> (bytes covered, data)`, which reads with `os.pread` the whole records of a
+    regular file from byte `offset` (a record's start), about `size` bytes of them but at least
+    one record (data None for a record too long to read, `(0, b"")` at the end), forked workers
+    take their chunks from the file themselves, one after another, and pass `(first line, data)`
+    to `read_chunk`, the first line counted from the newlines of the chunks before. With them
+    and `adapter.plain_record(raw) -> dict | None` (the record on one raw line when reading it
+    needs no further check, else None), the fast lane of `rules evaluate` answers lines whose
+    answers were decided before without an `InputRecord`, and hands every other line to
+    `read_chunk`.
     """
 
 

@@ -224,11 +224,11 @@ class JsonLines:
         for first, _, data in _blocks(stream, options, size):
             yield first, data
 
-    def span(self, fd: int, offset: int, size: int, options: ReadOptions) -> tuple[int, int, bytes | None]:
+    def span(self, fd: int, offset: int, size: int, options: ReadOptions) -> tuple[int, bytes | None]:
         """The whole lines of a regular file from byte `offset` (where a line starts), about
-        `size` bytes of them, read with `os.pread`: (bytes they cover, lines, their bytes). At
-        least one line however long it is, its bytes None (left unread) when it is longer than
-        `options.max_line_bytes`; (0, 0, b"") at the end of the file. `--jobs` workers each take
+        `size` bytes of them, read with `os.pread`: (bytes they cover, their bytes). At least one
+        line however long it is, its bytes None (left unread) when it is longer than
+        `options.max_line_bytes`; (0, b"") at the end of the file. `--jobs` workers each take
         the next span themselves, so no process reads the file on their behalf.
 
         The lines are found in a buffer kept for the next span, then read again, exactly: a
@@ -238,14 +238,14 @@ class JsonLines:
         read = os.preadv(fd, [memoryview(self._scan)[:size]], offset)
         cut = self._scan.rfind(b"\n", 0, read) + 1
         if cut:
-            return cut, self._scan.count(b"\n", 0, cut), os.pread(fd, cut, offset)
+            return cut, os.pread(fd, cut, offset)
         if not read:
-            return 0, 0, b""
+            return 0, b""
         # One line fills the span, or the last line has no newline.
         text, newline = _line_end(fd, offset + read)
         text += read
         limit = options.max_line_bytes
-        return text + newline, 1, None if 0 < limit < text else os.pread(fd, text + newline, offset)
+        return text + newline, None if 0 < limit < text else os.pread(fd, text + newline, offset)
 
     _scan = bytearray()  # each process's own once it reads (forked workers write to their copy)
 

@@ -228,11 +228,11 @@ def _spans(path: Path, start: int, size: int, options: ReadOptions) -> list[tupl
     try:
         blocks, first, offset = [], 1, start
         while True:
-            covered, lines, data = JsonLines().span(fd, offset, size, options)
+            covered, data = JsonLines().span(fd, offset, size, options)
             if not covered:
                 return blocks
             blocks.append((first, data))
-            first, offset = first + lines, offset + covered
+            first, offset = first + (1 if data is None else data.count(b"\n")), offset + covered
     finally:
         os.close(fd)
 
@@ -419,7 +419,11 @@ def test_chunks_taken_from_a_file_cover_it_and_shrink_towards_its_end(tmp_path: 
         while task := cursor.take():
             chunks.append(task)
     assert [index for index, _ in chunks] == list(range(len(chunks))) == list(range(cursor.taken))
-    blocks = [data for _, (kind, data) in chunks]
+    assert all(index == taken for index, (_, (taken, _)) in chunks)
+    raws = [raw for _, (_, (_, raw)) in chunks]
+    blocks = [
+        (cursor.first_line(n, 1 if raw is None else raw.count(b"\n")), raw) for n, raw in enumerate(raws)
+    ]
     expected = [(n, None if len(line) > 100_000 else line) for n, line in enumerate(lines, 2)]
     assert _lines_of(blocks, 100_000) == expected  # each line once, in order, with its number
     long = blocks.index((40_002, None))  # alone
@@ -461,3 +465,25 @@ def test_shared_integers_are_seen_and_changed_by_a_forked_worker() -> None:
     assert (shared.offset, shared.taken) == (-1, 2**40 - 1)
     with pytest.raises(AttributeError):
         shared.other = 1
+
+
+def test_a_chunk_waits_for_the_line_count_of_the_chunk_before(tmp_path: Path) -> None:
+    # Chunk 1's worker asks for its first line before chunk 0's worker has counted its lines.
+    path = tmp_path / "cases.jsonl"
+    path.write_bytes(b"{}\n" * 10)
+    options = ReadOptions()
+    options.first_line = 5
+    with path.open("rb") as stream:
+        cursor = parallel.Cursor(JsonLines(), stream, options, jobs=2)
+    read, write = os.pipe()
+    pid = os.fork()
+    if pid == 0:  # chunk 1's worker
+        os.write(write, b"%d" % cursor.first_line(1, 3))
+        os._exit(0)
+    os.close(write)
+    time.sleep(0.05)  # let it ask first
+    assert cursor.first_line(0, 7) == 5
+    assert int(os.read(read, 64)) == 12
+    os.waitpid(pid, 0)
+    os.close(read)
+    assert cursor.first_line(2, 1) == 15

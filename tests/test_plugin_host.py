@@ -8,6 +8,7 @@ import json
 import sys
 import textwrap
 from collections.abc import Callable, Iterator
+from importlib.machinery import PathFinder
 from importlib.metadata import entry_points
 from pathlib import Path
 
@@ -176,6 +177,7 @@ def test_the_cheap_look_for_plugins_finds_what_importlib_metadata_would(
         (info / "entry_points.txt").write_text(entry_points)
 
     monkeypatch.setattr(sys, "path", [str(tmp_path), str(tmp_path / "not-there")])
+    monkeypatch.setattr(sys, "meta_path", [PathFinder])  # as in the CLI; a test run imports more
     (tmp_path / "old.egg-info").write_text("Name: old\n")  # an egg-info that is a file
     dist("tool-1.0.dist-info", "[console_scripts]\ntool = tool:main\n")
     dist("helper-1.0.dist-info", "[pytest11]\nrulewright = helper.fixtures\n")  # names us, not our group
@@ -183,7 +185,15 @@ def test_the_cheap_look_for_plugins_finds_what_importlib_metadata_would(
     assert not list(pluginhost._entry_points())
     dist("rw_plugin-2.0.egg-info", "[console_scripts]\nx = y:z\n\n[ rulewright ]\nmine = rw_plugin\n")
     assert pluginhost._declared_on_path()
+    # A path entry that is a file (a zip archive): ask importlib.metadata.
     monkeypatch.setattr(sys, "path", [str(tmp_path / "tool-1.0.dist-info" / "entry_points.txt")])
-    assert (
-        pluginhost._declared_on_path()
-    )  # a path entry that is a file (a zip archive): ask importlib.metadata
+    assert pluginhost._declared_on_path()
+
+    class Finder:  # another finder of distributions (importlib_metadata installs one): ask too
+        def find_distributions(self, context: object = None) -> list[object]:
+            return []
+
+    monkeypatch.setattr(sys, "path", [])
+    assert not pluginhost._declared_on_path()
+    monkeypatch.setattr(sys, "meta_path", [PathFinder, Finder()])
+    assert pluginhost._declared_on_path()

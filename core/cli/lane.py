@@ -78,9 +78,18 @@ class Lane:
         """Evaluate and write one block of whole lines (as `split` yields them); False if stopped."""
         if data is None:  # a line too long to read: the adapter makes it an error record
             return self._general(first, None)
+        return self.block_lines(first, self.lines(data))
+
+    @staticmethod
+    def lines(data: bytes) -> list[bytes]:
+        """The lines of a block, without their newlines."""
         lines = data.split(b"\n")
         if data.endswith(b"\n"):
             lines.pop()
+        return lines
+
+    def block_lines(self, first: int, lines: list[bytes]) -> bool:
+        """As `block`, for a block already split into lines."""
         plain, limit = self.adapter.plain_record, self.options.max_line_bytes
         recall, id_field, dumps = self.cache.recall, self.engine.id_field, orjson.dumps
         hits: list[Decision] = []  # counted once the block is done
