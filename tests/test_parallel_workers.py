@@ -4,7 +4,6 @@ a worker that keeps working while a chunk waits for its turn."""
 from __future__ import annotations
 
 import io
-import multiprocessing
 import os
 import signal
 import sys
@@ -17,7 +16,7 @@ from typing import Any
 import pytest
 
 from rulewright.core.cli import behind, crew, evaluate, parallel, turns
-from rulewright.core.cli.shared import SharedInts
+from rulewright.core.cli.shared import SharedInts, SharedLock
 from rulewright.core.records import ReadOptions
 from rulewright.plugins.adapters import JsonLines
 
@@ -69,12 +68,12 @@ def test_a_chunk_in_many_pieces_is_written_whole_and_in_order(
     with target.open("wb") as out:
         out.write(b"head\n")
         out.flush()
-        turns.Turns(multiprocessing.get_context("fork"), out.fileno()).write(0, pieces)
+        turns.Turns(out.fileno()).write(0, pieces)
     assert target.read_bytes() == b"head\n" + everything
     assert max(batches) == 1024  # never more than Linux takes
     read, write = os.pipe()  # a stream: written in turn, where it stands
     with os.fdopen(read, "rb") as reader:
-        turns.Turns(multiprocessing.get_context("fork"), write).write(0, pieces[:50])
+        turns.Turns(write).write(0, pieces[:50])
         os.close(write)
         assert reader.read() == b"".join(pieces[:50])
 
@@ -173,8 +172,7 @@ def test_a_worker_taking_its_own_chunks_holds_at_most_its_share_unwritten() -> N
 
 
 def test_workers_taking_their_own_chunks_answer_every_one_in_order(tmp_path: Path) -> None:
-    context = multiprocessing.get_context("fork")
-    lock, counter = context.Lock(), context.RawValue("q", 0)
+    lock, counter = SharedLock(), SharedInts(value=0)
 
     def take() -> tuple[int, Any] | None:
         with lock:
@@ -184,7 +182,7 @@ def test_workers_taking_their_own_chunks_answer_every_one_in_order(tmp_path: Pat
             counter.value += 1
         return index, "chunk"
 
-    workers = crew.Crew(context, 2, lambda task: _Done(task[0]), lambda: None, queued=2, ahead=4, take=take)
+    workers = crew.Crew(2, lambda task: _Done(task[0]), lambda: None, queued=2, ahead=4, take=take)
     try:
         assert [index for index, _ in workers.results()] == list(range(20))
         workers.close()
@@ -197,9 +195,7 @@ def test_a_worker_that_cannot_take_a_chunk_stops_the_run() -> None:
         raise OSError(5, "Input/output error")
 
     serve = lambda task: _Done(task[0])  # noqa: E731
-    workers = crew.Crew(
-        multiprocessing.get_context("fork"), 2, serve, lambda: None, queued=2, ahead=4, take=take
-    )
+    workers = crew.Crew(2, serve, lambda: None, queued=2, ahead=4, take=take)
     try:
         with pytest.raises(OSError, match="Input/output error"):
             list(workers.results())
@@ -319,7 +315,7 @@ def test_a_chunk_goes_to_the_worker_with_the_fewest_in_hand(tmp_path: Path) -> N
                 time.sleep(0.01)
         return _Done(task[0])
 
-    workers = crew.Crew(multiprocessing.get_context("fork"), 2, serve, lambda: None, queued=2, ahead=6)
+    workers = crew.Crew(2, serve, lambda: None, queued=2, ahead=6)
     try:
         for _ in range(2):
             workers.send("chunk")
@@ -358,9 +354,7 @@ def test_workers_get_chunks_while_an_earlier_one_is_still_out(
     results: list[Any] = []
     job = parallel.Job("leg-pain@1.0.0", None, False, "jsonl", "jsonl", False)
     work = iter([("chunk", None)] * 12)
-    assert parallel._run_crew(
-        multiprocessing.get_context("fork"), job, 2, work, lambda out: not results.append(out)
-    )
+    assert parallel._run_crew(job, 2, work, lambda out: not results.append(out))
     assert [index for index, _ in results] == list(range(12))
     assert not (tmp_path / "gave-up").exists()
 
@@ -390,7 +384,7 @@ def test_a_fast_worker_keeps_getting_chunks_while_theirs_wait_for_a_slow_one(tmp
             until("go")
         return InTurn(task[0])
 
-    workers = crew.Crew(multiprocessing.get_context("fork"), 2, serve, lambda: None, queued=2, ahead=8)
+    workers = crew.Crew(2, serve, lambda: None, queued=2, ahead=8)
     try:
         for _ in range(8):
             workers.send("chunk")
@@ -458,9 +452,11 @@ def test_standard_output_to_a_file_is_written_in_large_pieces(
 def test_shared_integers_are_seen_and_changed_by_a_forked_worker() -> None:
     shared = SharedInts(offset=-1, taken=0)
     pid = os.fork()
-    if pid == 0:  # the worker
-        shared.taken = shared.offset + 2**40
-        os._exit(0)
+    if pid == 0:  # the worker: whatever happens, it must not go on running the tests
+        try:
+            shared.taken = shared.offset + 2**40
+        finally:
+            os._exit(0)
     os.waitpid(pid, 0)
     assert (shared.offset, shared.taken) == (-1, 2**40 - 1)
     with pytest.raises(AttributeError):
@@ -477,13 +473,15 @@ def test_a_chunk_waits_for_the_line_count_of_the_chunk_before(tmp_path: Path) ->
         cursor = parallel.Cursor(JsonLines(), stream, options, jobs=2)
     read, write = os.pipe()
     pid = os.fork()
-    if pid == 0:  # chunk 1's worker
-        os.write(write, b"%d" % cursor.first_line(1, 3))
-        os._exit(0)
+    if pid == 0:  # chunk 1's worker: whatever happens, it must not go on running the tests
+        try:
+            os.write(write, b"%d" % cursor.first_line(1, 3))
+        finally:
+            os._exit(0)
     os.close(write)
     time.sleep(0.05)  # let it ask first
     assert cursor.first_line(0, 7) == 5
-    assert int(os.read(read, 64)) == 12
+    assert int(os.read(read, 64)) == 12  # (empty if the worker failed: the test fails, no wait)
     os.waitpid(pid, 0)
     os.close(read)
     assert cursor.first_line(2, 1) == 15

@@ -4,10 +4,10 @@
 millisecond of CPU per chunk (measured), taken from the workers on a two-core machine, and a
 task lost with a worker that dies leaves the pool waiting forever. When the workers write their
 chunks themselves (turns.py) nothing big comes back, so a plainer arrangement does: each worker
-has its own pipe; on it the worker gets chunks, says when it has evaluated one, and answers
-each with its result (a tally, a few hundred bytes), in the order it got them. Each chunk goes
-to the worker with the fewest chunks waiting to be started. The main process has no helper
-threads.
+is forked with a pair of pipes (forked.py); on them the worker gets chunks, says when it has
+evaluated one, and answers each with its result (a tally, a few hundred bytes), in the order it
+got them. Each chunk goes to the worker with the fewest chunks waiting to be started. The main
+process has no helper threads.
 
 Where the workers can take their chunks themselves (`take`, from a shared cursor over the input
 file), nobody hands chunks out: each worker takes its next chunk whenever it holds fewer than
@@ -23,9 +23,10 @@ run for its turn before).
 No deadlock: the earliest unsettled chunk can always settle (every chunk before it has), and its
 worker either is still working on it or is looking for exactly that. A worker blocks on its
 input only with nothing left to settle, and its messages are small enough for the pipe's
-buffer; `take` holds its lock only while it reads. The main process, waiting for room to hand out a chunk, takes in messages from
-whichever worker sends one: a worker with a chunk waiting to be started is not blocked, so it
-will say it has evaluated one, and otherwise the earliest unsettled chunk will be answered.
+buffer; `take` holds its lock only while it reads. The main process, waiting for room to hand
+out a chunk, takes in messages from whichever worker sends one: a worker with a chunk waiting
+to be started is not blocked, so it will say it has evaluated one, and otherwise the earliest
+unsettled chunk will be answered.
 """
 
 from __future__ import annotations
@@ -34,6 +35,8 @@ import time
 from collections import deque
 from collections.abc import Callable, Iterator
 from typing import Any, Protocol
+
+from rulewright.core.cli.forked import Channel, Child, ready
 
 
 class Pending(Protocol):
@@ -48,7 +51,6 @@ class Pending(Protocol):
 class Crew:
     def __init__(
         self,
-        context: Any,
         size: int,
         serve: Callable[[Any], Pending],
         setup: Callable[[], None],
@@ -59,7 +61,7 @@ class Crew:
     ) -> None:
         """`take`, if given, is how each worker takes its next chunk (None when none is left);
         else the main process hands the chunks out (`send`)."""
-        self.workers: list[tuple[Any, Any]] = []
+        self.workers: list[tuple[Child, Channel]] = []
         self.sent = 0
         self.queued = queued  # chunks a worker may have waiting to be started
         self.ahead = ahead  # chunks the crew may hold unanswered: bounds the memory they take
@@ -70,9 +72,9 @@ class Crew:
         self._taken = 0  # chunks those workers took
         share = max(1, ahead // size)
         for _ in range(size):
-            ours, theirs = context.Pipe()
-            process = context.Process(target=_loop, args=(theirs, serve, setup, take, share), daemon=True)
-            process.start()
+            ours, theirs = Channel.pair()
+            kept = [fd for _, channel in self.workers for fd in channel.fds]  # not the new worker's
+            process = Child(_loop, (theirs, serve, setup, take, share), close=[*ours.fds, *kept])
             theirs.close()
             self.workers.append((process, ours))
             self._waiting.append(0)
@@ -130,11 +132,9 @@ class Crew:
         """Take in every message that has come (at least one if `wait`): that a worker has
         evaluated a chunk, a chunk's answer (a worker answers in the order it got them), or that
         a worker has found no chunk left to take."""
-        from multiprocessing.connection import wait as connection_wait  # only a parallel run pays
-
-        ready = connection_wait([c for _, c in self.workers], timeout=None if wait else 0)
+        readable = ready([c for _, c in self.workers], None if wait else 0)
         for worker, (process, connection) in enumerate(self.workers):
-            if connection in ready:
+            if connection in readable:
                 try:
                     message = connection.recv()
                 except (EOFError, OSError):
@@ -163,8 +163,7 @@ class Crew:
 
     def terminate(self) -> None:
         for process, _ in self.workers:
-            if process.is_alive():
-                process.terminate()
+            process.terminate()
         self.join()
 
     def join(self) -> None:

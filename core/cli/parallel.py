@@ -33,7 +33,7 @@ from typing import Any, BinaryIO
 from rulewright.core.cli.batch import Tally, write_all
 from rulewright.core.cli.crew import Crew, portable
 from rulewright.core.cli.lane import Lane
-from rulewright.core.cli.shared import SharedInts
+from rulewright.core.cli.shared import SharedInts, SharedLock
 from rulewright.core.cli.turns import Turns
 from rulewright.core.records import InputRecord, ReadOptions
 from rulewright.core.result import Result
@@ -262,12 +262,10 @@ class Cursor:
     the lock cost each worker 3% of its time."""
 
     def __init__(self, adapter: Any, stream: BinaryIO, options: ReadOptions, jobs: int) -> None:
-        import multiprocessing  # only a parallel run pays for it
-
         self.adapter, self.options, self.jobs = adapter, options, jobs
         self.fd = stream.fileno()
         self.size = os.fstat(self.fd).st_size
-        self._lock = multiprocessing.get_context("fork").Lock()
+        self._lock = SharedLock()
         # Where the next chunk starts, how many chunks are taken, whether the file has ended;
         # and the first line of the latest chunks, as (chunk, line) in slot chunk % _RING. All
         # read and written under the lock.
@@ -314,6 +312,9 @@ class Cursor:
         while task := self.take():
             yield task[1]
 
+    def close(self) -> None:
+        self._lock.close()
+
 
 _RING = 64
 """Chunks whose first line the cursor keeps at once: far more than are ever taken and not yet
@@ -349,17 +350,14 @@ def run(
 ) -> bool:
     """Evaluate `work` on `jobs` processes, writing to `writer`/`sink` in order; False if stopped."""
     global _worker, _turns, _cursor
-    import multiprocessing  # only a parallel run pays for it
-
     # fork hands the workers the engine already built; elsewhere each worker builds its own.
     method = "fork" if sys.platform == "linux" else "spawn"
-    context = multiprocessing.get_context(method)
     _worker = worker if method == "fork" else None
     _cursor = work if isinstance(work, Cursor) else None
     fd = _descriptor(sink) if method == "fork" and worker.renders else None
     if fd is not None:
         sink.flush()  # anything written before the workers start goes first
-        _turns = Turns(context, fd, write_behind=getattr(sink, "writes_behind", False))
+        _turns = Turns(fd, write_behind=getattr(sink, "writes_behind", False))
 
     def drain(out: ChunkOutput) -> bool:
         return _drain(out, job, worker, sink, writer, tally, on_chunk)
@@ -367,9 +365,12 @@ def run(
     try:
         if _turns is not None:
             try:
-                return _run_crew(context, job, jobs, work, drain)
+                return _run_crew(job, jobs, work, drain)
             finally:
                 _turns.finish()
+        import multiprocessing  # only a run whose main process writes the output pays for it
+
+        context = multiprocessing.get_context(method)
         with context.Pool(jobs, initializer=_init, initargs=(job,)) as pool:
             pending: deque[Any] = deque()
             for index, payload in enumerate(work):
@@ -383,12 +384,13 @@ def run(
             pool.close()
             pool.join()
     finally:
+        if _cursor is not None:
+            _cursor.close()
         _worker = _turns = _cursor = None
     return True
 
 
 def _run_crew(
-    context: Any,
     job: Job,
     jobs: int,
     work: Cursor | Iterator[tuple[str, Any]],
@@ -399,7 +401,7 @@ def _run_crew(
     worker gets its next chunk as soon as it has room, even while an earlier chunk (another
     worker's) is still being evaluated."""
     take = work.take if isinstance(work, Cursor) else None
-    crew = Crew(context, jobs, _serve, lambda: _init(job), queued=QUEUED, ahead=jobs * AHEAD, take=take)
+    crew = Crew(jobs, _serve, lambda: _init(job), queued=QUEUED, ahead=jobs * AHEAD, take=take)
     try:
         if take is not None:
             for out in crew.results():

@@ -17,22 +17,24 @@ from __future__ import annotations
 import fcntl
 import os
 import stat
-from typing import Any
+import time
 
 from rulewright.core.cli.behind import start_writing
-from rulewright.core.cli.shared import SharedInts
+from rulewright.core.cli.shared import SharedInts, SharedLock
 
 _IOV_MAX = 1024
 """Pieces per vectored write: Linux takes at most 1,024 (IOV_MAX)."""
+_TURN_POLL = 0.0005
+"""Seconds between looks at the turn, for a chunk written before its turn has come."""
 
 
 class Turns:
-    def __init__(self, context: Any, fd: int, *, write_behind: bool = False) -> None:
+    def __init__(self, fd: int, *, write_behind: bool = False) -> None:
         self.fd = fd
         self.write_behind = write_behind  # each chunk placed goes to disk now (behind.py)
-        self._changed = context.Condition()
-        # The chunk whose turn it is (guarded by _changed), whether writing has halted, and
-        # where the next chunk goes when chunks are placed.
+        self._lock = SharedLock()
+        # The chunk whose turn it is, whether writing has halted, and where the next chunk goes
+        # when chunks are placed; changed under the lock.
         self._shared = SharedInts(
             next=0, halted=0, offset=os.lseek(fd, 0, os.SEEK_CUR) if _placeable(fd) else -1
         )
@@ -45,8 +47,9 @@ class Turns:
     def write(self, index: int, data: list[bytes], *, stop_after: bool = False) -> bool:
         """Write chunk `index` (its bytes, in pieces) after every chunk before it; False if
         writing has halted."""
-        with self._changed:
-            self._changed.wait_for(lambda: self._shared.next == index)
+        while not self.ready(index):  # the workers of crew.py ask only when it is
+            time.sleep(_TURN_POLL)
+        with self._lock:
             try:
                 if self._shared.halted:
                     return False
@@ -62,7 +65,6 @@ class Turns:
                 raise
             finally:
                 self._shared.next = index + 1
-                self._changed.notify_all()
         if offset >= 0:
             _write_all(self.fd, data, offset)  # its place is claimed: no need to wait for others
             if self.write_behind:
@@ -77,6 +79,7 @@ class Turns:
         """Leave the descriptor's position after the last chunk, as sequential writes would."""
         if self._shared.offset >= 0:
             os.lseek(self.fd, self._shared.offset, os.SEEK_SET)
+        self._lock.close()
 
 
 def _placeable(fd: int) -> bool:
