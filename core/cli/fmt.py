@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import difflib
 import os
 import tempfile
 from pathlib import Path
@@ -65,6 +64,8 @@ def fmt(paths: tuple[str, ...], check: bool) -> None:
             continue
         changed += 1
         if check:
+            import difflib  # only to show a diff
+
             diff = difflib.unified_diff(
                 old.splitlines(keepends=True), new.splitlines(keepends=True), f"{path}", f"{path} (formatted)"
             )
