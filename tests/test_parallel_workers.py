@@ -485,3 +485,35 @@ def test_a_chunk_waits_for_the_line_count_of_the_chunk_before(tmp_path: Path) ->
     os.waitpid(pid, 0)
     os.close(read)
     assert cursor.first_line(2, 1) == 15
+
+
+@pytest.mark.parametrize("pulling", [False, True], ids=["handed-out", "taken"])
+def test_a_worker_that_dies_stops_the_run_instead_of_hanging_it(pulling: bool) -> None:
+    counter, lock = SharedInts(value=0), SharedLock()
+
+    def take() -> tuple[int, Any] | None:
+        with lock:
+            index = counter.value
+            if index == 6:
+                return None
+            counter.value += 1
+        return index, "chunk"
+
+    def serve(task: tuple[int, Any]) -> _Done:
+        if task[0] == 1:
+            os._exit(3)  # as a worker killed by the kernel would: no answer, no goodbye
+        return _Done(task[0])
+
+    workers = crew.Crew(2, serve, lambda: None, queued=2, ahead=4, take=take if pulling else None)
+    try:
+        with pytest.raises(RuntimeError, match=r"ended unexpectedly \(exit code 3\)"):
+            if pulling:
+                list(workers.results())
+            else:
+                for _ in range(6):
+                    workers.send("chunk")
+                for index in range(6):
+                    workers.receive(index)
+    finally:
+        workers.terminate()
+        lock.close()
