@@ -16,6 +16,7 @@ from typing import Any
 import pytest
 
 from rulewright.core.cli import behind, crew, evaluate, parallel, turns
+from rulewright.core.cli.cursor import Cursor
 from rulewright.core.cli.shared import SharedInts, SharedLock
 from rulewright.core.records import ReadOptions
 from rulewright.plugins.adapters import JsonLines
@@ -408,7 +409,7 @@ def test_chunks_taken_from_a_file_cover_it_and_shrink_towards_its_end(tmp_path: 
     with path.open("rb") as stream:
         stream.readline()
         options.first_line = 2
-        cursor = parallel.Cursor(JsonLines(), stream, options, jobs=2)
+        cursor = Cursor(JsonLines(), stream, options, jobs=2, largest=512 << 10, smallest=64 << 10)
         chunks = []
         while task := cursor.take():
             chunks.append(task)
@@ -423,10 +424,10 @@ def test_chunks_taken_from_a_file_cover_it_and_shrink_towards_its_end(tmp_path: 
     long = blocks.index((40_002, None))  # alone
     kib = 1024
     sizes = [len(data) for _, data in blocks[long + 1 :]]  # type: ignore[arg-type]
-    assert all(len(data) <= parallel.CHUNK_KIB * kib for _, data in blocks[:long])  # type: ignore[arg-type]
-    assert max(sizes) <= parallel.CHUNK_KIB * kib and min(sizes[:-1]) >= parallel.TAIL_KIB * kib - 100
+    assert all(len(data) <= 512 * kib for _, data in blocks[:long])  # type: ignore[arg-type]
+    assert max(sizes) <= 512 * kib and min(sizes[:-1]) >= 64 * kib - 100
     assert sizes[-12:] == sorted(sizes[-12:], reverse=True)  # shrinking: the workers finish together
-    assert sizes[-4] < parallel.TAIL_KIB * kib + 100  # the last ones as small as allowed
+    assert sizes[-4] < 64 * kib + 100  # the last ones as small as allowed
 
 
 def test_standard_output_to_a_file_is_written_in_large_pieces(
@@ -470,7 +471,7 @@ def test_a_chunk_waits_for_the_line_count_of_the_chunk_before(tmp_path: Path) ->
     options = ReadOptions()
     options.first_line = 5
     with path.open("rb") as stream:
-        cursor = parallel.Cursor(JsonLines(), stream, options, jobs=2)
+        cursor = Cursor(JsonLines(), stream, options, jobs=2, largest=512 << 10, smallest=64 << 10)
     read, write = os.pipe()
     pid = os.fork()
     if pid == 0:  # chunk 1's worker: whatever happens, it must not go on running the tests

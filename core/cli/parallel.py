@@ -1,10 +1,10 @@
 """`rules evaluate --jobs N`: evaluate chunks of records in worker processes, write in input order.
 
 Where the input is a regular file and its adapter can cut it into spans of whole lines
-(`span`), forked workers take their chunks from it themselves, one after another under a lock
-(`Cursor`). Otherwise the main process reads the input in chunks (raw lines when the input
-adapter can `split` its stream, else records it has read) and hands them out. Either way at
-most a few chunks per worker are in flight (memory stays bounded).
+(`span`), forked workers take their chunks from it themselves, one after another (cursor.py).
+Otherwise the main process reads the input in chunks (raw lines when the input adapter can
+`split` its stream, else records it has read) and hands them out. Either way at most a few
+chunks per worker are in flight (memory stays bounded).
 
 Workers render chunks themselves when the output format is `concatenable` (JSON Lines: the
 output of consecutive chunks, joined, is the output of the whole) and, where the output is a
@@ -17,13 +17,10 @@ run.
 from __future__ import annotations
 
 import io
-import mmap
 import os
 import signal
 import stat
 import sys
-import time
-from array import array
 from collections import deque
 from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass, field
@@ -32,8 +29,8 @@ from typing import Any, BinaryIO
 
 from rulewright.core.cli.batch import Tally, write_all
 from rulewright.core.cli.crew import Crew, portable
+from rulewright.core.cli.cursor import Cursor
 from rulewright.core.cli.lane import Lane
-from rulewright.core.cli.shared import SharedInts, SharedLock
 from rulewright.core.cli.turns import Turns
 from rulewright.core.records import InputRecord, ReadOptions
 from rulewright.core.result import Result
@@ -243,84 +240,10 @@ def payloads(
     """The chunks to hand out: a cursor over the input file (forked workers take their chunks
     from it themselves), raw blocks of input, or records the main process read."""
     if hasattr(adapter, "read_chunk") and hasattr(adapter, "span") and _readable_file(stream):
-        return Cursor(adapter, stream, options, jobs)
+        return Cursor(adapter, stream, options, jobs, largest=CHUNK_KIB * 1024, smallest=TAIL_KIB * 1024)
     if hasattr(adapter, "split") and hasattr(adapter, "read_chunk"):
         return (("split", chunk) for chunk in adapter.split(stream, model, options, CHUNK_KIB))
     return _record_batches(iter(adapter.read(stream, model, options)))
-
-
-class Cursor:
-    """Where the next chunk of a regular input file starts, shared by forked workers: each takes
-    its next chunk itself, in file order, under a lock (no process reads the file for them, and
-    none waits for one to hand a chunk out). A chunk is at most CHUNK_KIB and at most a
-    (2 x jobs)th of what is left of the file, so the last chunks are small and no worker is left
-    finishing a big one alone (with equal chunks, one worker finished a whole chunk, 10-20 ms,
-    after the other, measured); never under TAIL_KIB.
-
-    A chunk's first line number is the previous chunk's plus the lines it holds, which its
-    worker counts when it splits it into lines anyway (`first_line`): counting them again under
-    the lock cost each worker 3% of its time."""
-
-    def __init__(self, adapter: Any, stream: BinaryIO, options: ReadOptions, jobs: int) -> None:
-        self.adapter, self.options, self.jobs = adapter, options, jobs
-        self.fd = stream.fileno()
-        self.size = os.fstat(self.fd).st_size
-        self._lock = SharedLock()
-        # Where the next chunk starts, how many chunks are taken, whether the file has ended;
-        # and the first line of the latest chunks, as (chunk, line) in slot chunk % _RING. All
-        # read and written under the lock.
-        self._state = SharedInts(offset=stream.tell(), taken=0, ended=0)
-        self._firsts = memoryview(mmap.mmap(-1, 16 * _RING)).cast("q")
-        self._firsts[::2] = array("q", [-1] * _RING)
-        self._firsts[0], self._firsts[1] = 0, options.first_line
-
-    def take(self) -> tuple[int, tuple[str, Any]] | None:
-        """The next chunk, numbered: (index, ("taken", (index, bytes))); None at the end."""
-        state = self._state
-        with self._lock:
-            if state.ended:
-                return None
-            offset, index = state.offset, state.taken
-            want = max(TAIL_KIB * 1024, min(CHUNK_KIB * 1024, (self.size - offset) // (2 * self.jobs)))
-            covered, data = self.adapter.span(self.fd, offset, want, self.options)
-            if not covered:
-                state.ended = 1
-                return None
-            state.offset, state.taken = offset + covered, index + 1
-        return index, ("taken", (index, data))
-
-    def first_line(self, index: int, lines: int) -> int:
-        """Chunk `index`'s first line, once the chunk before it has told how many lines it holds
-        (its worker does so as soon as it has split it: this waits microseconds, if at all);
-        tells in turn that chunk `index` holds `lines`."""
-        slot, after = 2 * (index % _RING), 2 * ((index + 1) % _RING)
-        while True:
-            with self._lock:
-                if self._firsts[slot] == index:
-                    first = self._firsts[slot + 1]
-                    self._firsts[after], self._firsts[after + 1] = index + 1, first + lines
-                    return first
-            time.sleep(_FIRST_LINE_POLL)
-
-    @property
-    def taken(self) -> int:
-        """How many chunks have been taken (all of them, once a taker has had None)."""
-        return self._state.taken
-
-    def __iter__(self) -> Iterator[tuple[str, Any]]:
-        """Every chunk, taken by the calling process (to hand them out itself)."""
-        while task := self.take():
-            yield task[1]
-
-    def close(self) -> None:
-        self._lock.close()
-
-
-_RING = 64
-"""Chunks whose first line the cursor keeps at once: far more than are ever taken and not yet
-written (a few per worker), so a slot is never reused before its chunk has read it."""
-_FIRST_LINE_POLL = 0.00002
-"""Seconds between looks for the previous chunk's line count."""
 
 
 def _readable_file(stream: BinaryIO) -> bool:
