@@ -518,3 +518,23 @@ def test_a_worker_that_dies_stops_the_run_instead_of_hanging_it(pulling: bool) -
     finally:
         workers.terminate()
         lock.close()
+
+
+def test_workers_leave_the_heap_they_inherit_out_of_their_collections() -> None:
+    # Frozen before the fork: a worker's collections do not walk (and copy, page by page) the
+    # engine it shares with the others. The main process collects as before.
+    import gc
+
+    class Frozen(_Done):
+        def reply(self) -> tuple[int, str, Any]:
+            return (self.index, "ok", gc.get_freeze_count())
+
+    assert gc.get_freeze_count() == 0
+    workers = crew.Crew(2, lambda task: Frozen(task[0]), lambda: None, queued=2, ahead=4)
+    try:
+        assert gc.get_freeze_count() == 0
+        workers.send("chunk")
+        assert workers.receive(0) > 1000
+        workers.close()
+    finally:
+        workers.terminate()
