@@ -139,7 +139,7 @@ def rate(count: int, seconds: float) -> str:
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--records", type=int, default=200_000)
-    parser.add_argument("--repeat", type=int, default=3)
+    parser.add_argument("--repeat", type=int, default=5)
     parser.add_argument("--scale", type=int, default=1_000_000, help="records for the RSS check (0: skip)")
     parser.add_argument("--jobs", type=int, default=2)
     args = parser.parse_args(argv)
