@@ -28,7 +28,7 @@ class Cursor:
 
     A chunk's first line number is the previous chunk's plus the lines it holds, which its
     worker counts when it splits it into lines anyway (`first_line`): counting them again under
-    the lock cost each worker 3% of its time."""
+    the lock cost each worker about 6 ms of a 200,000-record run."""
 
     def __init__(
         self, adapter: Any, stream: BinaryIO, options: ReadOptions, jobs: int, *, largest: int, smallest: int
