@@ -170,6 +170,10 @@ def _skip_line(stream: BinaryIO) -> tuple[bytes, int]:
     return b"", read
 
 
+_SPAN_WINDOW = 4096
+"""Bytes at the end of a span in which `JsonLines.span` first looks for its last newline."""
+
+
 def _line_end(fd: int, offset: int) -> tuple[int, bool]:
     """How far the line that goes on at byte `offset` of the file runs from there, and whether
     a newline ends it (else the file does)."""
@@ -231,23 +235,25 @@ class JsonLines:
         `options.max_line_bytes`; (0, b"") at the end of the file. `--jobs` workers each take
         the next span themselves, so no process reads the file on their behalf.
 
-        The lines are found in a buffer kept for the next span, then read again, exactly: a
-        fresh buffer and a copy cut to the last newline cost a worker twice the page faults."""
-        if len(self._scan) < size:
-            self._scan = bytearray(size)
-        read = os.preadv(fd, [memoryview(self._scan)[:size]], offset)
-        cut = self._scan.rfind(b"\n", 0, read) + 1
+        The last newline is looked for in the span's last few KiB first, and the lines then read
+        once, exactly: reading the whole span to find it doubled what taking a chunk cost
+        (measured). Only when there is none there (a long line, the end of the file) is the
+        whole span read first."""
+        window = min(size, _SPAN_WINDOW)
+        cut = os.pread(fd, window, offset + size - window).rfind(b"\n") + 1
         if cut:
-            return cut, os.pread(fd, cut, offset)
-        if not read:
+            return size - window + cut, os.pread(fd, size - window + cut, offset)
+        data = os.pread(fd, size, offset)
+        cut = data.rfind(b"\n") + 1
+        if cut:
+            return cut, data[:cut]
+        if not data:
             return 0, b""
         # One line fills the span, or the last line has no newline.
-        text, newline = _line_end(fd, offset + read)
-        text += read
+        text, newline = _line_end(fd, offset + len(data))
+        text += len(data)
         limit = options.max_line_bytes
         return text + newline, None if 0 < limit < text else os.pread(fd, text + newline, offset)
-
-    _scan = bytearray()  # each process's own once it reads (forked workers write to their copy)
 
     def read_chunk(
         self, chunk: tuple[int, bytes | None], ruleset: Ruleset, options: ReadOptions
