@@ -172,23 +172,30 @@ def test_a_worker_taking_its_own_chunks_holds_at_most_its_share_unwritten() -> N
     assert (-1, "exhausted", 10) in connection.replies
 
 
-def test_workers_taking_their_own_chunks_answer_every_one_in_order(tmp_path: Path) -> None:
-    lock, counter = SharedLock(), SharedInts(value=0)
+class _Chunks:
+    """`take` for forked workers: chunks 0 to `count` - 1, each to whichever worker asks first."""
 
-    def take() -> tuple[int, Any] | None:
-        with lock:
-            index = counter.value
-            if index == 20:
+    def __init__(self, count: int) -> None:
+        self.count, self.lock, self.next = count, SharedLock(), SharedInts(value=0)
+
+    def take(self) -> tuple[int, Any] | None:
+        with self.lock:
+            index = self.next.value
+            if index == self.count:
                 return None
-            counter.value += 1
+            self.next.value += 1
         return index, "chunk"
 
-    workers = crew.Crew(2, lambda task: _Done(task[0]), lambda: None, queued=2, ahead=4, take=take)
+
+def test_workers_taking_their_own_chunks_answer_every_one_in_order(tmp_path: Path) -> None:
+    chunks = _Chunks(20)
+    workers = crew.Crew(2, lambda task: _Done(task[0]), lambda: None, queued=2, ahead=4, take=chunks.take)
     try:
         assert [index for index, _ in workers.results()] == list(range(20))
         workers.close()
     finally:
         workers.terminate()
+        chunks.lock.close()
 
 
 def test_a_worker_that_cannot_take_a_chunk_stops_the_run() -> None:
@@ -490,22 +497,14 @@ def test_a_chunk_waits_for_the_line_count_of_the_chunk_before(tmp_path: Path) ->
 
 @pytest.mark.parametrize("pulling", [False, True], ids=["handed-out", "taken"])
 def test_a_worker_that_dies_stops_the_run_instead_of_hanging_it(pulling: bool) -> None:
-    counter, lock = SharedInts(value=0), SharedLock()
-
-    def take() -> tuple[int, Any] | None:
-        with lock:
-            index = counter.value
-            if index == 6:
-                return None
-            counter.value += 1
-        return index, "chunk"
+    chunks = _Chunks(6)
 
     def serve(task: tuple[int, Any]) -> _Done:
         if task[0] == 1:
             os._exit(3)  # as a worker killed by the kernel would: no answer, no goodbye
         return _Done(task[0])
 
-    workers = crew.Crew(2, serve, lambda: None, queued=2, ahead=4, take=take if pulling else None)
+    workers = crew.Crew(2, serve, lambda: None, queued=2, ahead=4, take=chunks.take if pulling else None)
     try:
         with pytest.raises(RuntimeError, match=r"ended unexpectedly \(exit code 3\)"):
             if pulling:
@@ -517,7 +516,7 @@ def test_a_worker_that_dies_stops_the_run_instead_of_hanging_it(pulling: bool) -
                     workers.receive(index)
     finally:
         workers.terminate()
-        lock.close()
+        chunks.lock.close()
 
 
 def test_workers_leave_the_heap_they_inherit_out_of_their_collections() -> None:
