@@ -38,17 +38,23 @@ def have_zen() -> bool:
     return True
 
 
-def timed(argv: Sequence[str], repeat: int) -> tuple[float, int]:
+def timed(argv: Sequence[str], repeat: int, output: Path | None = None) -> tuple[float, int]:
     """Best wall time (s) and peak RSS (KiB) of a command, over `repeat` runs.
 
     Peak RSS comes from GNU time where it is installed: a child forked from this (large) process
-    would otherwise report this process's memory as its own.
+    would otherwise report this process's memory as its own. `output`, the file the command
+    writes, is removed before each run, outside the timing: replacing the previous run's file
+    would time this machine's disk, not the command (ext4 mounted with `discard` frees the old
+    file's blocks inside the rename or truncation, waiting for the virtual disk: 25 ms for the
+    120 MB `rules evaluate` writes, in every candidate alike).
     """
     best, peak = float("inf"), 0
     gnu_time = Path("/usr/bin/time")
     with tempfile.NamedTemporaryFile("r", suffix=".rss") as rss:
         wrapped = [str(gnu_time), "-f", "%M", "-o", rss.name, *argv] if gnu_time.exists() else list(argv)
         for _ in range(repeat):
+            if output is not None:
+                output.unlink(missing_ok=True)
             start = time.perf_counter()
             proc = subprocess.Popen(wrapped, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
             _, status, usage = os.wait4(proc.pid, 0)
@@ -61,14 +67,17 @@ def timed(argv: Sequence[str], repeat: int) -> tuple[float, int]:
     return best, peak
 
 
-def rounds(commands: dict[str, list[str]], repeat: int) -> dict[str, tuple[float, int]]:
+def rounds(
+    commands: dict[str, list[str]], repeat: int, outputs: dict[str, Path] | None = None
+) -> dict[str, tuple[float, int]]:
     """Best wall time and peak RSS of each command over `repeat` rounds, each round running
     every command once: a slow spell of the (shared, virtual) machine then falls on all the
-    commands rather than on the runs of one, which skewed the ratios between them."""
+    commands rather than on the runs of one, which skewed the ratios between them. `outputs`
+    names the file each command writes (see `timed`)."""
     results = {name: (float("inf"), 0) for name in commands}
     for _ in range(repeat):
         for name, argv in commands.items():
-            seconds, peak = timed(argv, 1)
+            seconds, peak = timed(argv, 1, (outputs or {}).get(name))
             results[name] = (min(results[name][0], seconds), max(results[name][1], peak))
     return results
 
@@ -181,7 +190,7 @@ def main(argv: list[str] | None = None) -> int:
         bad = check_agreement(cases, out["rules"], out["floor"], out["zen"] if zen_ok else None)
         ours = out["rules"].read_bytes()
         same_output = all(out[name].read_bytes() == ours for name in ("jobs", "lane-off", "cache-off"))
-        e2e = rounds(commands, args.repeat)
+        e2e = rounds(commands, args.repeat, out)
 
         records = list(data.records(n))
         mem = in_memory(records, args.repeat, zen_ok, ruleset_json, engine_json)
