@@ -14,7 +14,6 @@ from __future__ import annotations
 import hashlib
 import json
 import os
-import tempfile
 from collections.abc import Iterable
 from pathlib import Path
 from typing import Any
@@ -102,6 +101,8 @@ def put(entry: str, data: dict[str, Any]) -> None:
     try:
         text = json.dumps({"key": entry, "data": data}, ensure_ascii=False, allow_nan=False)
         folder.mkdir(parents=True, exist_ok=True)
+        import tempfile  # only on a miss: every start that hits needs nothing of it
+
         fd, tmp = tempfile.mkstemp(prefix=".ruleset-", suffix=".partial", dir=folder)
         with os.fdopen(fd, "w", encoding="utf-8") as out:
             out.write(text)

@@ -3,13 +3,13 @@
 from __future__ import annotations
 
 import os
-import tempfile
 from pathlib import Path
 
 import click
 
 from rulewright.core.cli import exitcodes
 from rulewright.core.cli.app import fail
+from rulewright.core.partial import open_partial
 
 
 def _files(paths: tuple[str, ...]) -> list[Path]:
@@ -26,10 +26,14 @@ def _files(paths: tuple[str, ...]) -> list[Path]:
 
 
 def _write_atomically(path: Path, text: str) -> None:
-    fd, tmp = tempfile.mkstemp(prefix=".rules-fmt-", dir=path.parent)
-    with os.fdopen(fd, "w", encoding="utf-8", newline="\n") as stream:
-        stream.write(text)
-    os.replace(tmp, path)
+    fd, tmp = open_partial(path, ".rules-fmt-")
+    try:
+        with os.fdopen(fd, "w", encoding="utf-8", newline="\n") as stream:
+            stream.write(text)
+        os.replace(tmp, path)
+    except BaseException:
+        os.unlink(tmp)
+        raise
 
 
 @click.command("fmt")

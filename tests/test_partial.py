@@ -1,0 +1,91 @@
+"""Files written through a partial file keep the permissions a user expects.
+
+`rules evaluate -o` and `rules fmt` write beside their target and rename over it. The new file
+must have the mode of the file it replaces, or, when there was none, what the umask gives any
+new file: not the owner-only 0600 of a temporary file.
+"""
+
+from __future__ import annotations
+
+import os
+import stat
+from collections.abc import Callable, Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from rulewright.core.partial import open_partial
+from tests.conftest import MINIMAL
+
+Invoke = Callable[..., Any]
+CASES = b'{"pain_quality": "burning", "bladder_bowel_control": false}\n{"pain_pattern": "follows_path"}\n'
+
+
+@pytest.fixture
+def umask() -> Iterator[Callable[[int], None]]:
+    before = os.umask(0o022)
+    try:
+        yield os.umask
+    finally:
+        os.umask(before)
+
+
+def mode(path: Path) -> int:
+    return stat.S_IMODE(path.stat().st_mode)
+
+
+def test_a_new_file_gets_what_the_umask_gives(tmp_path: Path, umask: Callable[[int], None]) -> None:
+    umask(0o027)
+    fd, name = open_partial(tmp_path / "out.jsonl", ".x-")
+    os.close(fd)
+    partial = Path(name)
+    assert partial.parent == tmp_path and partial.name.startswith(".x-") and partial.suffix == ".partial"
+    assert mode(partial) == 0o640
+
+
+def test_a_replacement_gets_the_mode_of_the_file_it_replaces(
+    tmp_path: Path, umask: Callable[[int], None]
+) -> None:
+    target = tmp_path / "out.jsonl"
+    target.write_text("old")
+    target.chmod(0o604)
+    names = set()
+    for _ in range(3):
+        fd, name = open_partial(target, ".x-")
+        os.close(fd)
+        assert mode(Path(name)) == 0o604
+        names.add(name)
+    assert len(names) == 3  # each call makes a new file
+
+
+@pytest.mark.parametrize("jobs", ["1", "2"])
+def test_evaluate_output_keeps_the_mode_it_replaces(
+    invoke: Invoke, tmp_path: Path, umask: Callable[[int], None], jobs: str
+) -> None:
+    cases = tmp_path / "cases.jsonl"
+    cases.write_bytes(CASES)
+    new, old = tmp_path / "new.jsonl", tmp_path / "old.jsonl"
+    old.write_text("previous run\n")
+    old.chmod(0o640)
+    for out in (new, old):
+        result = invoke("evaluate", "leg-pain@1.0.0", str(cases), "-q", "--jobs", jobs, "-o", str(out))
+        assert result.exit_code == 0, result.output
+        assert out.read_bytes().count(b"\n") == 2
+    assert mode(new) == 0o644
+    assert mode(old) == 0o640
+    assert not list(tmp_path.glob(".rules-*"))
+
+
+def test_fmt_keeps_the_mode_of_the_file_it_rewrites(
+    invoke: Invoke, tmp_path: Path, umask: Callable[[int], None]
+) -> None:
+    path = tmp_path / "ruleset.yaml"
+    path.write_text(MINIMAL.replace("title: ", "title:    "), encoding="utf-8")
+    path.chmod(0o664)
+    before = path.read_text(encoding="utf-8")
+    result = invoke("fmt", str(path))
+    assert result.exit_code == 0, result.output
+    assert path.read_text(encoding="utf-8") != before  # rewritten, not left alone
+    assert mode(path) == 0o664
+    assert not list(tmp_path.glob(".rules-fmt-*"))
