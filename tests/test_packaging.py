@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import ast
+import json
 import subprocess
 import sys
 import zipfile
@@ -119,3 +120,43 @@ print(json.dumps(heavy))
         [sys.executable, "-c", code, json.dumps(data)], check=True, capture_output=True, text=True
     )
     assert json.loads(out.stdout) == []
+
+
+def test_one_process_evaluate_loads_neither_the_workers_machinery_nor_the_checkers(tmp_path: Path) -> None:
+    """`rules evaluate` in one process, from a bundled ruleset to `-o`, as a fresh interpreter
+    runs it: nothing of `--jobs` (forking, pipes, shared memory, pickling), of validation (YAML,
+    JSON Schema, the solver) or of `tempfile` is imported; each costs start-up time."""
+    cases = tmp_path / "cases.jsonl"
+    cases.write_text('{"pain_quality": "burning"}\n', encoding="utf-8")
+    code = """
+import json, sys
+from rulewright.core.cli import main
+sys.argv = ["rules", "evaluate", "leg-pain@1.0.0", sys.argv[1], "-q", "-o", sys.argv[2]]
+try:
+    main()
+except SystemExit:
+    pass
+print(json.dumps(sorted(sys.modules)))
+"""
+    out = subprocess.run(
+        [sys.executable, "-c", code, str(cases), str(tmp_path / "out.jsonl")],
+        check=True,
+        capture_output=True,
+        text=True,
+    )
+    loaded = set(json.loads(out.stdout))
+    assert "rulewright.core.engine" in loaded and (tmp_path / "out.jsonl").read_text().count("\n") == 1
+    unwanted = {
+        "rulewright.core.cli.parallel",
+        "rulewright.core.cli.crew",
+        "rulewright.core.cli.forked",
+        "rulewright.core.cli.cursor",
+        "rulewright.core.cli.shared",
+        "multiprocessing",
+        "pickle",
+        "tempfile",
+        "jsonschema",
+        "ruamel.yaml",
+        "z3",
+    }
+    assert sorted(loaded & unwanted) == []
