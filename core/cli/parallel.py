@@ -17,9 +17,7 @@ run.
 from __future__ import annotations
 
 import io
-import os
 import signal
-import stat
 import sys
 from collections import deque
 from collections.abc import Callable, Iterator, Mapping
@@ -30,7 +28,7 @@ from typing import Any, BinaryIO
 from rulewright.core.cli.batch import Tally, write_all
 from rulewright.core.cli.crew import Crew, portable
 from rulewright.core.cli.cursor import Cursor
-from rulewright.core.cli.lane import Lane
+from rulewright.core.cli.lane import Lane, regular_file
 from rulewright.core.cli.turns import Turns
 from rulewright.core.records import InputRecord, ReadOptions
 from rulewright.core.result import Result
@@ -248,12 +246,7 @@ def payloads(
 
 def _readable_file(stream: BinaryIO) -> bool:
     """A regular file that forked workers can read at any offset (not a pipe, not under spawn)."""
-    if sys.platform != "linux":
-        return False
-    try:
-        return stat.S_ISREG(os.fstat(stream.fileno()).st_mode)
-    except (AttributeError, OSError, ValueError):
-        return False
+    return sys.platform == "linux" and regular_file(stream)
 
 
 def _record_batches(records: Iterator[InputRecord]) -> Iterator[tuple[str, Any]]:
