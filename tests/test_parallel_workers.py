@@ -260,11 +260,12 @@ def test_spans_cover_every_line_once_from_where_the_file_stands(tmp_path: Path, 
 
 
 @pytest.mark.parametrize("jobs", ["1", "2"])
-def test_output_goes_to_disk_as_it_grows_and_stdout_is_left_alone(
+def test_an_output_that_replaces_a_file_goes_to_disk_as_it_grows(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch, invoke: Any, jobs: str
 ) -> None:
-    # Write-behind (behind.py): the bytes of --output are asked to be written out in order, each
-    # once, while the run goes on; standard output is the caller's file and is left alone.
+    # Write-behind (behind.py): the bytes of an --output that replaces a file are asked to be
+    # written out in order, each once, while the run goes on; a new file and standard output
+    # (the caller's file) are left to the kernel.
     log = tmp_path / "asked"
 
     def ask(fd: int, at: int, n: int) -> None:  # forked workers ask too: through a file
@@ -282,6 +283,7 @@ def test_output_goes_to_disk_as_it_grows_and_stdout_is_left_alone(
     cases = tmp_path / "cases.jsonl"
     cases.write_text("".join(f'{{"id": {n}, "pain_quality": "burning"}}\n' for n in range(12000)))
     out = tmp_path / "out.jsonl"
+    out.write_text("the previous run's output\n")
     result = invoke("evaluate", "leg-pain@1.0.0", str(cases), "-q", "-o", str(out), "--jobs", jobs)
     assert result.exit_code == 0, result.output
     ranges, size = asked(), out.stat().st_size
@@ -295,6 +297,11 @@ def test_output_goes_to_disk_as_it_grows_and_stdout_is_left_alone(
     else:  # the workers ask for each chunk they place
         assert end == size
     log.unlink()
+    # A new file: the rename flushes nothing, so the kernel writes it out in its own time.
+    result = invoke(
+        "evaluate", "leg-pain@1.0.0", str(cases), "-q", "-o", str(tmp_path / "new.jsonl"), "--jobs", jobs
+    )
+    assert result.exit_code == 0 and (tmp_path / "new.jsonl").stat().st_size == size and not asked()
     result = invoke("evaluate", "leg-pain@1.0.0", str(cases), "-q", "--format", "jsonl", "--jobs", jobs)
     assert result.exit_code == 0 and not asked()
 
@@ -537,3 +544,4 @@ def test_workers_leave_the_heap_they_inherit_out_of_their_collections() -> None:
         workers.close()
     finally:
         workers.terminate()
+

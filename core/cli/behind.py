@@ -7,6 +7,12 @@ allocates and writes all of it inside the rename, in the one process (measured: 
 they are written (posix_fadvise DONTNEED: it starts the write without waiting for it, and drops
 only pages already on disk) costs a few milliseconds in all, and under `--jobs` it happens in the
 workers, side by side. Standard output is the caller's file: it is left alone.
+
+Only an `--output` that replaces an existing file is written behind. A rename to a new name
+flushes nothing (ext4 forces the flush only when the rename replaces a file), so the kernel
+writes a new file out in its own time, as it would any file; starting those writes during the
+run only took CPU from it (one process 740 to 734 ms, `--jobs 2` 452 to 444 ms: medians of 14
+alternating runs on 200,000 records).
 """
 
 from __future__ import annotations
