@@ -4,6 +4,7 @@ a worker that keeps working while a chunk waits for its turn."""
 from __future__ import annotations
 
 import io
+import json
 import os
 import signal
 import sys
@@ -545,3 +546,49 @@ def test_workers_leave_the_heap_they_inherit_out_of_their_collections() -> None:
     finally:
         workers.terminate()
 
+
+@pytest.mark.parametrize("failure", ["stop", "raise"])
+def test_a_pool_that_ends_early_lets_its_workers_finish(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, invoke: Any, failure: str
+) -> None:
+    # Where the main process writes (here a test runner's stdout, no real descriptor), the
+    # workers are a multiprocessing Pool. Pool.terminate() can kill a worker halfway through
+    # sending a result, holding the result queue's lock, and then wait forever for that lock:
+    # one run in ten that stopped at an error record hung. A run that ends early, stopped or
+    # failing, closes the pool and lets the workers finish what they hold instead.
+    import multiprocessing.pool
+
+    calls: list[str] = []
+    for name in ("close", "terminate"):
+        method = getattr(multiprocessing.pool.Pool, name)
+        monkeypatch.setattr(
+            multiprocessing.pool.Pool,
+            name,
+            lambda self, method=method, name=name: (calls.append(name), method(self))[1],
+        )
+    monkeypatch.setattr(parallel, "CHUNK_KIB", 16)  # many chunks in flight when it ends
+    monkeypatch.setattr(parallel, "TAIL_KIB", 16)
+    cases = tmp_path / "cases.jsonl"
+    lines = [f'{{"id": {n}, "pain_quality": "burning"}}\n' for n in range(6000)]
+    lines[3000] = "{not json\n"
+    cases.write_text("".join(lines))
+    if failure == "raise":
+        drain, drained = parallel._drain, []
+
+        def failing(out: Any, *args: Any) -> bool:
+            drained.append(out)
+            if len(drained) == 3:
+                raise RuntimeError("the writer broke")
+            return drain(out, *args)
+
+        monkeypatch.setattr(parallel, "_drain", failing)
+    result = invoke(
+        "evaluate", "leg-pain@1.0.0", str(cases), "--on-error", "fail", "--jobs", "2", "--format", "jsonl"
+    )
+    if failure == "stop":
+        assert result.exit_code == 1
+        written = [json.loads(line)["input"]["line"] for line in result.stdout.splitlines()]
+        assert written == list(range(1, 3002))
+    else:
+        assert result.exit_code == 2 and "RuntimeError: the writer broke" in result.stderr
+    assert calls == ["close"]

@@ -286,24 +286,53 @@ def run(
                 _turns.finish()
         import multiprocessing  # only a run whose main process writes the output pays for it
 
-        context = multiprocessing.get_context(method)
-        with context.Pool(jobs, initializer=_init, initargs=(job,)) as pool:
-            pending: deque[Any] = deque()
-            for index, payload in enumerate(work):
-                pending.append(pool.apply_async(_run, ((index, payload),)))
-                if len(pending) >= jobs * IN_FLIGHT and not drain(pending.popleft().get()):
-                    return False
-            while pending:
-                if not drain(pending.popleft().get()):
-                    return False
-            # Let idle workers exit on their own; leaving the block would terminate() them.
-            pool.close()
-            pool.join()
+        pool = multiprocessing.get_context(method).Pool(jobs, initializer=_init, initargs=(job,))
+        pending: deque[Any] = deque()
+        try:
+            done = _run_pool(pool, jobs, work, drain, pending)
+        except Exception:
+            _wind_down(pool, pending)
+            raise
+        except BaseException:
+            pool.terminate()  # a signal: a worker may have died with a chunk, which no wait would see
+            raise
+        _wind_down(pool, pending)
+        return done
     finally:
         if _cursor is not None:
             _cursor.close()
         _worker = _turns = _cursor = None
     return True
+
+
+def _run_pool(
+    pool: Any,
+    jobs: int,
+    work: Cursor | Iterator[tuple[str, Any]],
+    drain: Callable[[ChunkOutput], bool],
+    pending: deque[Any],
+) -> bool:
+    """Hand `work` to a multiprocessing Pool, a few chunks ahead per worker, and drain the
+    results in order; False if stopped (`--on-error fail`). What is in flight stays in `pending`."""
+    for index, payload in enumerate(work):
+        pending.append(pool.apply_async(_run, ((index, payload),)))
+        if len(pending) >= jobs * IN_FLIGHT and not drain(pending.popleft().get()):
+            return False
+    while pending:
+        if not drain(pending.popleft().get()):
+            return False
+    return True
+
+
+def _wind_down(pool: Any, pending: deque[Any]) -> None:
+    """Let the workers finish the few chunks still in flight (results unused) and exit on their
+    own. `Pool.terminate()` can kill a worker while it holds the lock of the result queue,
+    halfway through sending a result, and then waits forever for that lock (seen: one run in ten
+    stopping at an error record hung)."""
+    pool.close()
+    for result in pending:
+        result.wait()
+    pool.join()
 
 
 def _run_crew(
