@@ -16,7 +16,7 @@ from typing import Any
 
 import pytest
 
-from rulewright.core.cli import behind, crew, evaluate, parallel, turns
+from rulewright.core.cli import behind, crew, parallel, sink, turns
 from rulewright.core.cli.cursor import Cursor
 from rulewright.core.cli.shared import SharedInts, SharedLock
 from rulewright.core.records import ReadOptions
@@ -292,9 +292,7 @@ def test_an_output_that_replaces_a_file_goes_to_disk_as_it_grows(
     assert all(at + n == after for (at, n), (after, _) in pairwise(ranges))
     end = ranges[-1][0] + ranges[-1][1]
     if jobs == "1":  # STEP by STEP; what is left at the end goes with the rename
-        assert (
-            all(n >= 64 << 10 for _, n in ranges) and size - evaluate.OUTPUT_BUFFER - (64 << 10) < end <= size
-        )
+        assert all(n >= 64 << 10 for _, n in ranges) and size - sink.OUTPUT_BUFFER - (64 << 10) < end <= size
     else:  # the workers ask for each chunk they place
         assert end == size
     log.unlink()
@@ -454,15 +452,15 @@ def test_standard_output_to_a_file_is_written_in_large_pieces(
     target = tmp_path / "stdout.jsonl"
     with target.open("w", encoding="utf-8") as stdout:
         monkeypatch.setattr(sys, "stdout", stdout)
-        with evaluate._Sink(None) as sink:
-            sink.write("x" * 100_000)
+        with sink.Sink(None) as out:
+            out.write("x" * 100_000)
             assert target.stat().st_size == 0  # held, well past 8 KiB
         assert target.stat().st_size == 100_000
     terminal = io.TextIOWrapper(io.BytesIO())
     monkeypatch.setattr(terminal, "isatty", lambda: True)
     monkeypatch.setattr(sys, "stdout", terminal)
-    with evaluate._Sink(None) as sink:
-        assert sink.stream is terminal  # a terminal sees each record as it comes
+    with sink.Sink(None) as out:
+        assert out.stream is terminal  # a terminal sees each record as it comes
 
 
 def test_shared_integers_are_seen_and_changed_by_a_forked_worker() -> None:

@@ -2,13 +2,16 @@
 
 `rules evaluate -o` and `rules fmt` write beside their target and rename over it. The new file
 must have the mode of the file it replaces, or, when there was none, what the umask gives any
-new file: not the owner-only 0600 of a temporary file.
+new file: not the owner-only 0600 of a temporary file. A symbolic link stays a link, a pipe or
+a device is written to as it is, and a place that cannot be written is a clear error.
 """
 
 from __future__ import annotations
 
+import json
 import os
 import stat
+import threading
 from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
@@ -89,3 +92,51 @@ def test_fmt_keeps_the_mode_of_the_file_it_rewrites(
     assert path.read_text(encoding="utf-8") != before  # rewritten, not left alone
     assert mode(path) == 0o664
     assert not list(tmp_path.glob(".rules-fmt-*"))
+
+
+@pytest.mark.parametrize("jobs", ["1", "2"])
+def test_evaluate_writes_straight_to_a_pipe_named_as_output(
+    invoke: Invoke, tmp_path: Path, jobs: str
+) -> None:
+    # A device or a FIFO (`-o /dev/stdout`) has nothing to replace: a file renamed over it would
+    # take its place (as root, even over /dev/null).
+    cases = tmp_path / "cases.jsonl"
+    cases.write_bytes(CASES)
+    fifo = tmp_path / "results"
+    os.mkfifo(fifo)
+    received: list[bytes] = []
+    reader = threading.Thread(target=lambda: received.append(fifo.read_bytes()), daemon=True)
+    reader.start()
+    result = invoke("evaluate", "leg-pain@1.0.0", str(cases), "-q", "--jobs", jobs, "-o", str(fifo))
+    reader.join(timeout=30)
+    assert result.exit_code == 0, result.output
+    assert stat.S_ISFIFO(fifo.lstat().st_mode)  # still the pipe
+    assert [json.loads(line)["input"]["line"] for line in received[0].splitlines()] == [1, 2]
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["cases.jsonl", "results"]
+
+
+def test_evaluate_output_through_a_symbolic_link_replaces_its_target(invoke: Invoke, tmp_path: Path) -> None:
+    cases = tmp_path / "cases.jsonl"
+    cases.write_bytes(CASES)
+    (tmp_path / "runs").mkdir()
+    target = tmp_path / "runs" / "latest.jsonl"
+    target.write_text("previous run\n")
+    target.chmod(0o640)
+    link = tmp_path / "results.jsonl"
+    link.symlink_to(target)
+    result = invoke("evaluate", "leg-pain@1.0.0", str(cases), "-q", "-o", str(link))
+    assert result.exit_code == 0, result.output
+    assert link.is_symlink() and link.resolve() == target.resolve()  # the link stays a link
+    assert target.read_bytes().count(b"\n") == 2 and mode(target) == 0o640
+    assert not list(tmp_path.rglob(".rules-*"))
+
+
+def test_evaluate_output_that_cannot_be_written_is_a_clear_error(invoke: Invoke, tmp_path: Path) -> None:
+    cases = tmp_path / "cases.jsonl"
+    cases.write_bytes(CASES)
+    result = invoke("evaluate", "leg-pain@1.0.0", str(cases), "-o", str(tmp_path / "missing" / "out.jsonl"))
+    assert result.exit_code == 2
+    assert (
+        f"cannot write --output {tmp_path / 'missing' / 'out.jsonl'}: No such file or directory"
+        in result.stderr
+    )

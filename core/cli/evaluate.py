@@ -2,24 +2,22 @@
 
 from __future__ import annotations
 
-import io
 import os
 import sys
 from collections.abc import Iterator
 from pathlib import Path
-from typing import IO, Any, BinaryIO, cast
+from typing import Any, BinaryIO, cast
 
 import click
 
 from rulewright.core.cli import exitcodes
 from rulewright.core.cli.app import App, fail, stdout_is_terminal
 from rulewright.core.cli.batch import Tally, WriterFailed, write_all
-from rulewright.core.cli.behind import WriteBehindFile
 from rulewright.core.cli.lane import Lane
 from rulewright.core.cli.options import explain_option, id_field_option
 from rulewright.core.cli.progress import Progress, wanted
+from rulewright.core.cli.sink import Sink
 from rulewright.core.model import LEVEL_RANK, Ruleset
-from rulewright.core.partial import open_partial
 from rulewright.core.records import InputRecord, ReadOptions
 from rulewright.core.result import Result
 from rulewright.core.writers import FormatOptions
@@ -172,7 +170,7 @@ def evaluate(
     stop = on_error == "fail"
     jobs = jobs or os.cpu_count() or 1
     try:
-        with _Sink(output) as stream:
+        with Sink(output) as stream:
             writer = _plugin_call(formats[fmt], who, stream, options)
             # Opened only once the writer exists, so a writer that fails to start leaves no file open.
             if answers:
@@ -229,7 +227,7 @@ def evaluate(
         raise click.exceptions.Exit(exitcodes.FINDINGS)
 
 
-def _flushed(results: Iterator[Result], stream: _Sink) -> Iterator[Result]:
+def _flushed(results: Iterator[Result], stream: Sink) -> Iterator[Result]:
     """From stdin, each record's output is flushed before the next is read (interactive pipes)."""
     for result in results:
         yield result
@@ -320,7 +318,7 @@ def _records(app: App, source: _Source, model: Ruleset, options: ReadOptions) ->
         )
 
 
-def _run_lane(lane: Lane, source: _Source, stream: _Sink, bar: Progress, *, interactive: bool) -> bool:
+def _run_lane(lane: Lane, source: _Source, stream: Sink, bar: Progress, *, interactive: bool) -> bool:
     """JSON Lines through the fast lane (lane.py); from stdin, each piece read is answered at once."""
 
     def after_block(count: int) -> None:
@@ -357,7 +355,7 @@ def _run_parallel(
     source: _Source,
     read_options: ReadOptions,
     writer: Any,
-    stream: _Sink,
+    stream: Sink,
     tally: Tally,
     jobs: int,
     bar: Progress,
@@ -409,100 +407,3 @@ def _plugin_call(fn: Any, who: str, *args: Any) -> Any:
         return fn(*args)
     except Exception as exc:
         fail(f"{who} failed: {type(exc).__name__}: {exc}; stopping")
-
-
-OUTPUT_BUFFER = 1 << 20
-"""Bytes buffered before `--output` is written to."""
-
-
-def _batch_stdout(stream: Any) -> bool:
-    """Standard output is a file or a pipe we can buffer ourselves (not a terminal, and a real
-    descriptor rather than a test runner's stand-in)."""
-    try:
-        return not stream.isatty() and stream.fileno() >= 0
-    except (AttributeError, OSError, ValueError):
-        return False
-
-
-class _Sink:
-    """stdout, or a temporary file renamed over `--output` only when the run completes."""
-
-    def __init__(self, output: str | None) -> None:
-        self.output = output
-        self.tmp: str | None = None
-        self.stream: IO[str] = sys.stdout
-        self.buffers_stdout = False  # standard output written through our own buffer
-        self.replaces = False  # `--output` names an existing file
-
-    def __enter__(self) -> _Sink:
-        if self.output:
-            self.replaces = os.path.isfile(self.output)
-            fd, self.tmp = open_partial(self.output, ".rules-")
-            # A large buffer: a batch interleaves big blocks of rendered records with single
-            # records written one by one; with the default 8 KiB that was 4,000 write calls
-            # per 200,000 records (measured: 25 ms of a 0.86 s run).
-            file = WriteBehindFile(fd) if self.replaces else io.FileIO(fd, "w")
-            raw = io.BufferedWriter(file, OUTPUT_BUFFER)
-            self.stream = io.TextIOWrapper(raw, encoding="utf-8", newline="\n")
-        elif _batch_stdout(sys.stdout):
-            # The same for a file or a pipe on standard output (not a terminal, which sees each
-            # record as it comes); written through our own buffer, flushed at the end.
-            sys.stdout.flush()
-            out = io.BufferedWriter(io.FileIO(sys.stdout.fileno(), "w", closefd=False), OUTPUT_BUFFER)
-            self.stream = io.TextIOWrapper(
-                out, encoding=sys.stdout.encoding, errors=sys.stdout.errors, newline="\n"
-            )
-            self.buffers_stdout = True
-        return self
-
-    def write(self, text: str) -> int:
-        return self.stream.write(text)
-
-    @property
-    def buffer(self) -> Any:
-        """The byte stream under the text one, for formats that write UTF-8 they encoded (jsonl)."""
-        return getattr(self.stream, "buffer", None)
-
-    @property
-    def line_buffering(self) -> bool:
-        return bool(getattr(self.stream, "line_buffering", False))
-
-    def write_bytes(self, data: bytes) -> None:
-        """UTF-8 text already encoded (by a `--jobs` worker), written without decoding it again."""
-        buffer = getattr(self.stream, "buffer", None)
-        if buffer is None:
-            self.stream.write(data.decode("utf-8"))
-            return
-        self.stream.flush()
-        buffer.write(data)
-
-    def flush(self) -> None:
-        self.stream.flush()
-
-    def fileno(self) -> int:
-        """The output's file descriptor (`--jobs` workers write to it in turn); raises if none."""
-        return self.stream.fileno()
-
-    @property
-    def writes_behind(self) -> bool:
-        """Whether what is written should go to disk as it grows (behind.py): an `--output` that
-        replaces an existing file, which the final rename would otherwise flush to disk whole."""
-        return self.tmp is not None and self.replaces
-
-    def abandon(self) -> None:
-        if self.tmp:
-            self.stream.close()
-            os.unlink(self.tmp)
-            self.tmp = None
-
-    def __exit__(self, exc_type: Any, exc: Any, tb: Any) -> None:
-        if self.buffers_stdout:
-            self.stream.flush()  # a closed pipe raises here, as it would on sys.stdout
-        if not self.tmp:
-            return
-        self.stream.close()
-        if exc_type is None:
-            os.replace(self.tmp, self.output)  # type: ignore[arg-type]
-        else:
-            os.unlink(self.tmp)
-        self.tmp = None
