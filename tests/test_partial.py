@@ -8,16 +8,20 @@ a device is written to as it is, and a place that cannot be written is a clear e
 
 from __future__ import annotations
 
+import errno
+import io
 import json
 import os
 import stat
 import threading
+import types
 from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
 
 import pytest
 
+from rulewright.core.cli import sink, turns
 from rulewright.core.partial import open_partial
 from tests.conftest import MINIMAL
 
@@ -140,3 +144,33 @@ def test_evaluate_output_that_cannot_be_written_is_a_clear_error(invoke: Invoke,
         f"cannot write --output {tmp_path / 'missing' / 'out.jsonl'}: No such file or directory"
         in result.stderr
     )
+
+
+@pytest.mark.parametrize("jobs", ["1", "2"])
+def test_a_full_disk_is_a_clear_error_and_leaves_no_partial_file(
+    invoke: Invoke, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, jobs: str
+) -> None:
+    cases = tmp_path / "cases.jsonl"
+    cases.write_bytes(CASES)
+
+    class Full(io.FileIO):
+        def write(self, data: Any, /) -> int:
+            raise OSError(errno.ENOSPC, os.strerror(errno.ENOSPC))
+
+    fake = types.SimpleNamespace(
+        FileIO=Full, BufferedWriter=io.BufferedWriter, TextIOWrapper=io.TextIOWrapper
+    )
+    monkeypatch.setattr(sink, "io", fake)
+
+    def full(*args: Any) -> int:  # how the --jobs workers write
+        raise OSError(errno.ENOSPC, os.strerror(errno.ENOSPC))
+
+    monkeypatch.setattr(turns.os, "pwritev", full)
+    out = tmp_path / "out.jsonl"
+    result = invoke("evaluate", "leg-pain@1.0.0", str(cases), "-q", "--jobs", jobs, "-o", str(out))
+    assert result.exit_code == 2
+    assert "rules: error: No space left on device; stopping, the output is incomplete" in result.stderr
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["cases.jsonl"]  # no output, no partial file
+    if os.path.exists("/dev/full"):  # the same through a device that is always full
+        result = invoke("evaluate", "leg-pain@1.0.0", str(cases), "-q", "--jobs", jobs, "-o", "/dev/full")
+        assert result.exit_code == 2 and "No space left on device" in result.stderr

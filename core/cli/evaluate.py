@@ -216,6 +216,11 @@ def evaluate(
             _plugin_call(writer.close, who)
     except WriterFailed as exc:
         fail(str(exc))
+    except BrokenPipeError:
+        raise  # a closed stdout (`| head`): main() ends quietly
+    except OSError as exc:  # a full disk, an I/O error: no traceback, and no partial --output left
+        where = f" ({exc.filename})" if exc.filename else ""
+        fail(f"{exc.strerror or exc}{where}; stopping, the output is incomplete")
     finally:
         if source is not None:
             source.close()

@@ -128,9 +128,13 @@ class Sink:
             return
         if not self.tmp:
             return
-        self.stream.close()
-        if exc_type is None:
-            os.replace(self.tmp, self.output)  # type: ignore[arg-type]
-        else:
-            os.unlink(self.tmp)
-        self.tmp = None
+        tmp, self.tmp = self.tmp, None
+        try:
+            self.stream.close()  # the last write can fail too (a full disk)
+            if exc_type is None:
+                os.replace(tmp, self.output)  # type: ignore[arg-type]
+                return
+        except BaseException:
+            os.unlink(tmp)
+            raise
+        os.unlink(tmp)
