@@ -83,7 +83,8 @@ def rulewright_register_input_adapters(register: Register) -> None:
     and `adapter.plain_record(raw) -> dict | None` (the record on one raw line when reading it
     needs no further check, else None), the fast lane of `rules evaluate` answers lines whose
     answers were decided before without an `InputRecord`, and hands every other line to
-    `read_chunk`.
+    `read_chunk`; the lane reads a regular file with `span` too, in one process, and a pipe
+    with `split`.
     """
 
 
