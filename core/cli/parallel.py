@@ -302,7 +302,6 @@ def run(
         if _cursor is not None:
             _cursor.close()
         _worker = _turns = _cursor = None
-    return True
 
 
 def _run_pool(
