@@ -1,6 +1,6 @@
 """Forked worker processes and the pipes to them, on the os module alone (`rules evaluate --jobs`).
 
-multiprocessing would do, and the `multiprocessing.Pool` path still uses it, but importing it
+multiprocessing would do, and the process pool path (parallel.py) still uses it, but importing it
 (its contexts, its pickling support, the socket module) and making its lock took 8-12 ms of a
 half-second run, measured, all of it before the first worker could start. The workers of
 crew.py need no more than a fork, two pipes each and a lock (shared.py).

@@ -42,7 +42,7 @@ blocks cost the workers measurably more per record in hand-overs and turns."""
 TAIL_KIB = 64
 """KiB of the smallest chunk taken from a file: chunks shrink as its end nears (`Cursor`)."""
 IN_FLIGHT = 3
-"""Chunks queued per worker of a Pool, so no worker waits while the main process writes."""
+"""Chunks queued per worker of the process pool, so no worker waits while the main process writes."""
 QUEUED = 2
 """Chunks waiting to be started per worker that writes the output itself: one at hand."""
 AHEAD = 4
@@ -181,8 +181,8 @@ def _init(job: Job) -> None:
     global _worker
     # A forked worker inherits the CLI's SIGTERM handler (which unwinds the parent to remove its
     # partial --output file); a worker has nothing to clean up, and a handler that raises inside
-    # the pool's queue locks can leave Pool.terminate() waiting forever. Ctrl-C is the parent's
-    # to handle: it stops the pool.
+    # the pool's queue locks could leave the pool waiting forever. Ctrl-C is the parent's to
+    # handle: it ends the run, and the workers finish the chunk they hold.
     signal.signal(signal.SIGTERM, signal.SIG_DFL)
     signal.signal(signal.SIGINT, signal.SIG_IGN)
     if _worker is None:
@@ -284,20 +284,7 @@ def run(
                 return _run_crew(job, jobs, work, drain)
             finally:
                 _turns.finish()
-        import multiprocessing  # only a run whose main process writes the output pays for it
-
-        pool = multiprocessing.get_context(method).Pool(jobs, initializer=_init, initargs=(job,))
-        pending: deque[Any] = deque()
-        try:
-            done = _run_pool(pool, jobs, work, drain, pending)
-        except Exception:
-            _wind_down(pool, pending)
-            raise
-        except BaseException:
-            pool.terminate()  # a signal: a worker may have died with a chunk, which no wait would see
-            raise
-        _wind_down(pool, pending)
-        return done
+        return _run_pool(job, jobs, method, work, drain)
     finally:
         if _cursor is not None:
             _cursor.close()
@@ -305,33 +292,41 @@ def run(
 
 
 def _run_pool(
-    pool: Any,
+    job: Job,
     jobs: int,
+    method: str,
     work: Cursor | Iterator[tuple[str, Any]],
     drain: Callable[[ChunkOutput], bool],
-    pending: deque[Any],
 ) -> bool:
-    """Hand `work` to a multiprocessing Pool, a few chunks ahead per worker, and drain the
-    results in order; False if stopped (`--on-error fail`). What is in flight stays in `pending`."""
-    for index, payload in enumerate(work):
-        pending.append(pool.apply_async(_run, ((index, payload),)))
-        if len(pending) >= jobs * IN_FLIGHT and not drain(pending.popleft().get()):
-            return False
-    while pending:
-        if not drain(pending.popleft().get()):
-            return False
-    return True
+    """Workers whose results the main process writes: a process pool, a few chunks ahead per
+    worker, results drained in order; False if stopped (`--on-error fail`).
 
+    `concurrent.futures`, not `multiprocessing.Pool`: a worker that dies (a crash, the OOM
+    killer) breaks the executor, and every result still awaited raises, where a Pool waited
+    forever for the chunk the worker took with it; and `Pool.terminate()` could kill a worker
+    halfway through sending a result, holding the result queue's lock, then wait forever for
+    that lock (one run in ten stopping at an error record hung). However the run ends, chunks
+    not yet started are cancelled and the workers finish the ones they hold, then exit."""
+    import multiprocessing  # only a run whose main process writes the output pays for it
+    from concurrent.futures import ProcessPoolExecutor
+    from concurrent.futures.process import BrokenProcessPool
 
-def _wind_down(pool: Any, pending: deque[Any]) -> None:
-    """Let the workers finish the few chunks still in flight (results unused) and exit on their
-    own. `Pool.terminate()` can kill a worker while it holds the lock of the result queue,
-    halfway through sending a result, and then waits forever for that lock (seen: one run in ten
-    stopping at an error record hung)."""
-    pool.close()
-    for result in pending:
-        result.wait()
-    pool.join()
+    context = multiprocessing.get_context(method)
+    executor = ProcessPoolExecutor(jobs, mp_context=context, initializer=_init, initargs=(job,))
+    pending: deque[Any] = deque()
+    try:
+        for index, payload in enumerate(work):
+            pending.append(executor.submit(_run, (index, payload)))
+            if len(pending) >= jobs * IN_FLIGHT and not drain(pending.popleft().result()):
+                return False
+        while pending:
+            if not drain(pending.popleft().result()):
+                return False
+        return True
+    except BrokenProcessPool:
+        raise RuntimeError("a worker process ended unexpectedly (killed, or out of memory?)") from None
+    finally:
+        executor.shutdown(wait=True, cancel_futures=True)
 
 
 def _run_crew(

@@ -11,6 +11,7 @@ the unanswered flag still listed as not screened.
 from __future__ import annotations
 
 import json
+import threading
 from pathlib import Path
 from typing import Any
 
@@ -253,6 +254,31 @@ def test_a_worker_that_dies_stops_the_run_loudly_and_leaves_no_output(tmp_path: 
     data = _batch(tmp_path, 6000)
     target = tmp_path / "out.jsonl"
     result = _jobs(tmp_path, _EscalateDiesOn("c4200"), data, target)
+    assert result.exit_code == 2, result.output
+    assert "ended unexpectedly" in result.stderr
+    assert "Traceback" not in result.output
+    assert not target.exists()
+    assert not list(tmp_path.glob(".rules-*"))
+
+
+@pytest.mark.slow
+def test_a_worker_that_dies_while_the_main_process_writes_stops_the_run(tmp_path: Path) -> None:
+    # CSV is written by the main process from the workers' results (a process pool). A
+    # multiprocessing.Pool waited forever for the chunk a dead worker took with it; the run
+    # must end, loudly, leaving no output. Run in a thread so a hang fails the test.
+    data = _batch(tmp_path, 6000)
+    target = tmp_path / "out.csv"
+    ended: list[Result] = []
+    run = threading.Thread(
+        target=lambda: ended.append(
+            _jobs(tmp_path, _EscalateDiesOn("c4200"), data, target, "--format", "csv")
+        ),
+        daemon=True,
+    )
+    run.start()
+    run.join(timeout=60)
+    assert ended, "the run hung"
+    result = ended[0]
     assert result.exit_code == 2, result.output
     assert "ended unexpectedly" in result.stderr
     assert "Traceback" not in result.output
