@@ -52,9 +52,10 @@ def rulewright_register_formats(register: Register) -> None:
 
     `factory(stream, options) -> writer`, where `stream` is a text stream and `options` a
     `rulewright.core.FormatOptions`; the writer has `write(result)` (a `Result`) and `close()`.
-    A factory with `concatenable = True` promises that the outputs of separate writers over
-    consecutive runs of results, joined, equal one writer's output (no header, no separators):
-    `--jobs` workers then render their chunks themselves. A writer with `write_json(data)`
+    A factory with `concatenable = True` promises that the output of a writer made first (over
+    no results) followed by the outputs of writers made with `options.continued` over
+    consecutive runs of results equals one writer's output: a header only when not `continued`,
+    and no separators. `--jobs` workers then render their chunks themselves. A writer with `write_json(data)`
     accepts records already rendered as `Result.to_json` renders them (UTF-8 JSON Lines, one or
     more whole lines): the fast lane of `rules evaluate` writes cached decisions that way. The
     CLI selects a format with `rules evaluate --format NAME`.

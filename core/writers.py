@@ -13,3 +13,6 @@ class FormatOptions:
     """True only when writing to a terminal and NO_COLOR is not set."""
     ruleset: Any = None
     """The `Ruleset` being evaluated (labels, FHIR settings), or None when not known."""
+    continued: bool = False
+    """The writer continues an output another writer started: a `--jobs` worker rendering one
+    chunk. A `concatenable` format writes no header then (CSV's column names)."""

@@ -61,6 +61,9 @@ class JsonArrayWriter:
 class CsvWriter:
     """One row per result, for spreadsheets: lists joined with `;`, scores as `id=value`."""
 
+    concatenable = True
+    """The column names are written once, by the writer that starts the output (`--jobs`)."""
+
     COLUMNS = (
         "line",
         "row",
@@ -81,7 +84,8 @@ class CsvWriter:
 
     def __init__(self, stream: TextIO, options: FormatOptions) -> None:
         self.rows = csv.writer(stream, lineterminator="\n")
-        self.rows.writerow(self.COLUMNS)
+        if not options.continued:
+            self.rows.writerow(self.COLUMNS)
 
     def write(self, result: Result) -> None:
         rec = result.to_record()

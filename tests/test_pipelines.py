@@ -85,6 +85,37 @@ def test_jobs_writes_exactly_what_a_serial_run_writes(invoke: Invoke, tmp_path: 
     assert f"{len(blank)} blank lines skipped" in parallel.stderr
 
 
+@pytest.mark.usefixtures("small_chunks")
+@pytest.mark.parametrize("on_error", ["record", "fail"])
+def test_jobs_writes_csv_as_a_serial_run_does(invoke: Invoke, tmp_path: Path, on_error: str) -> None:
+    # CSV is concatenable: each worker renders its chunks' rows without the column names, which
+    # the main process writes once. To a file (the workers write it) and to a test runner's
+    # stdout (the main process copies their rows), every byte is the serial run's.
+    cases = tmp_path / "cases.jsonl"
+    _jsonl_with_bad_lines(cases, 7000)
+    args = ("evaluate", "leg-pain@1.0.0", str(cases), "--format", "csv", "--on-error", on_error)
+    serial = invoke(*args)
+    rows = serial.stdout.splitlines()
+    assert rows[0].startswith("line,row,id,") and len(rows) > (2 if on_error == "record" else 1)
+    streamed = invoke(*args, "--jobs", "2")
+    assert (streamed.exit_code, streamed.stdout, streamed.stderr) == (
+        serial.exit_code,
+        serial.stdout,
+        serial.stderr,
+    )
+    out = tmp_path / "out.csv"
+    to_file = invoke(*args, "--jobs", "2", "-o", str(out))
+    assert to_file.exit_code == serial.exit_code
+    if on_error == "record":
+        assert out.read_text(encoding="utf-8") == serial.stdout
+    else:
+        assert not out.exists()  # --output is written whole or not at all
+    empty = tmp_path / "empty.jsonl"
+    empty.write_text("")
+    alone = invoke("evaluate", "leg-pain@1.0.0", str(empty), "--format", "csv", "--jobs", "2")
+    assert alone.stdout == rows[0] + "\n"  # the column names, once
+
+
 def test_jobs_with_csv_input_keeps_rows_in_order(invoke: Invoke, tmp_path: Path) -> None:
     rng = random.Random(3)
     path = tmp_path / "cases.csv"

@@ -110,7 +110,9 @@ class Worker:
             # Encoded here, in parallel, so the main process only copies bytes to the output.
             buffer = _Pieces()
             text = io.TextIOWrapper(buffer, encoding="utf-8", newline="\n")
-            writer = self.factory(text, FormatOptions(explain=job.explain, ruleset=self.engine.ruleset))
+            writer = self.factory(
+                text, FormatOptions(explain=job.explain, ruleset=self.engine.ruleset, continued=True)
+            )
             if kind == "split" and Lane.fits(self.engine, self.adapter, writer, explain=job.explain):
                 lane = Lane(
                     self.engine,
