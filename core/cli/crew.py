@@ -85,6 +85,9 @@ class Crew:
                 self.workers.append((process, ours))
                 self._waiting.append(0)
                 self._assigned.append(deque())
+        except BaseException:
+            self.terminate()  # the workers forked so far: a signal may end the run as it starts
+            raise
         finally:
             gc.unfreeze()
 

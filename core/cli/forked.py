@@ -77,16 +77,32 @@ def ready(channels: Sequence[Channel], timeout: float | None = None) -> list[Cha
     return [channel for channel in channels if channel.fds[0] in fds]
 
 
+_STOPS = {signal.SIGINT, signal.SIGTERM}
+
+
 class Child:
     """A forked process running `target(*args)`. It leaves through os._exit: nothing the parent
-    had in its buffers is written twice, and no exit handler of the parent's runs again."""
+    had in its buffers is written twice, and no exit handler of the parent's runs again.
+
+    SIGTERM ends a child at once and Ctrl-C is the parent's to handle. Both are held back while
+    it is forked: a SIGTERM that reached it before it dropped the parent's handler raised inside
+    Python's after-fork hooks, which swallow exceptions, and the child lived on waiting for work
+    while the parent waited for it to end (seen when a run was stopped as it started)."""
 
     def __init__(
         self, target: Callable[..., None], args: tuple[Any, ...] = (), close: Iterable[int] = ()
     ) -> None:
         self.exitcode: int | None = None
-        self.pid = os.fork()
+        held = signal.pthread_sigmask(signal.SIG_BLOCK, _STOPS)
+        try:
+            self.pid = os.fork()
+        except BaseException:
+            signal.pthread_sigmask(signal.SIG_SETMASK, held)
+            raise
         if self.pid == 0:  # the child
+            signal.signal(signal.SIGTERM, signal.SIG_DFL)
+            signal.signal(signal.SIGINT, signal.SIG_IGN)
+            signal.pthread_sigmask(signal.SIG_SETMASK, held)  # a SIGTERM held back ends it here
             code = 1
             try:
                 for fd in close:  # the parent's ends of other pipes: each end stays with one process
@@ -98,6 +114,12 @@ class Child:
                 sys.stderr.flush()
             finally:
                 os._exit(code)
+        try:
+            signal.pthread_sigmask(signal.SIG_SETMASK, held)  # a signal to the parent is raised here
+        except BaseException:
+            self.terminate()  # not left running with nobody to stop it
+            self.join()
+            raise
 
     def poll(self) -> int | None:
         """The exit code, once the process has ended."""
