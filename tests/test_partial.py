@@ -174,3 +174,15 @@ def test_a_full_disk_is_a_clear_error_and_leaves_no_partial_file(
     if os.path.exists("/dev/full"):  # the same through a device that is always full
         result = invoke("evaluate", "leg-pain@1.0.0", str(cases), "-q", "--jobs", jobs, "-o", "/dev/full")
         assert result.exit_code == 2 and "No space left on device" in result.stderr
+
+
+def test_fmt_through_a_symbolic_link_rewrites_its_target(invoke: Invoke, tmp_path: Path) -> None:
+    (tmp_path / "rules").mkdir()
+    target = tmp_path / "rules" / "ruleset.yaml"
+    target.write_text(MINIMAL.replace("title: ", "title:    "), encoding="utf-8")
+    link = tmp_path / "current.yaml"
+    link.symlink_to(target)
+    before = target.read_text(encoding="utf-8")
+    result = invoke("fmt", str(link))
+    assert result.exit_code == 0, result.output
+    assert link.is_symlink() and target.read_text(encoding="utf-8") != before

@@ -26,6 +26,7 @@ def _files(paths: tuple[str, ...]) -> list[Path]:
 
 
 def _write_atomically(path: Path, text: str) -> None:
+    path = Path(os.path.realpath(path))  # a symbolic link stays a link: the file it points to changes
     fd, tmp = open_partial(path, ".rules-fmt-")
     try:
         with os.fdopen(fd, "w", encoding="utf-8", newline="\n") as stream:
