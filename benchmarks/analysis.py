@@ -23,7 +23,7 @@ from typing import Any
 from rulewright.core.analysis.behaviour import diff_behaviour
 from rulewright.core.analysis.partition import build_space
 from rulewright.core.analysis.static import analyse
-from rulewright.core.loader import check_document, load_document, load_ruleset
+from rulewright.core.model.loader import check_document, load_document, load_ruleset
 
 
 def synthetic(n: int, *, new: bool = False) -> str:

@@ -1,25 +1,32 @@
 """rulewright's public API. Plugins and integrators import from here only."""
 
-from rulewright.core.answers import from_text as answer_from_text
-from rulewright.core.compiler import Compiler
-from rulewright.core.diagnostics import Diagnostic, RulesetError
-from rulewright.core.engine import Engine, EngineError
-from rulewright.core.loader import bundled_rulesets, load_ruleset
-from rulewright.core.logic import bounds, make_score
-from rulewright.core.model import LEVEL_RANK, LEVELS, Ruleset
-from rulewright.core.pluginhost import (
+from rulewright.core.evaluate.answers import from_text as answer_from_text
+from rulewright.core.evaluate.compiler import Compiler
+from rulewright.core.evaluate.engine import Engine, EngineError
+from rulewright.core.evaluate.logic import bounds, make_score
+from rulewright.core.evaluate.records import InputRecord, ReadOptions
+from rulewright.core.evaluate.result import (
+    ErrorInfo,
+    Escalation,
+    OutcomeRef,
+    RedFlagHit,
+    Result,
+    json_default,
+)
+from rulewright.core.evaluate.tracetext import score_text, trace_lines
+from rulewright.core.evaluate.writers import FormatOptions
+from rulewright.core.hooks.host import (
     DEFAULT_PLUGINS,
     PluginConflict,
     PluginHost,
     hookimpl,
     make_plugin_host,
 )
-from rulewright.core.records import InputRecord, ReadOptions
-from rulewright.core.refs import score_order
-from rulewright.core.result import ErrorInfo, Escalation, OutcomeRef, RedFlagHit, Result, json_default
-from rulewright.core.tracetext import score_text, trace_lines
+from rulewright.core.model.diagnostics import Diagnostic, RulesetError
+from rulewright.core.model.loader import bundled_rulesets, load_ruleset
+from rulewright.core.model.refs import score_order
+from rulewright.core.model.ruleset import LEVEL_RANK, LEVELS, Ruleset
 from rulewright.core.version import __version__
-from rulewright.core.writers import FormatOptions
 
 __all__ = [
     "DEFAULT_PLUGINS",

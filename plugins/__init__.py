@@ -1,1 +1,1 @@
-"""Built-in plugins, registered like any third-party plugin (see core/pluginhost.py)."""
+"""Built-in plugins, registered like any third-party plugin (see core/hooks/host.py)."""

@@ -7,7 +7,7 @@ from typing import Any
 
 import pytest
 
-from rulewright.core.loader import bundled_rulesets
+from rulewright.core.model.loader import bundled_rulesets
 
 
 @pytest.mark.parametrize("ref", [b.ref for b in bundled_rulesets()])

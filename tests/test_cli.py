@@ -11,7 +11,7 @@ from typing import Any
 
 import pytest
 
-from rulewright.core.schemas import validator
+from rulewright.core.model.schemas import validator
 from tests.conftest import MINIMAL
 
 Invoke = Callable[..., Any]

@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 
 from rulewright.core import Engine, PluginHost, load_ruleset
-from rulewright.core.diagnostics import RulesetError
+from rulewright.core.model.diagnostics import RulesetError
 from tests.conftest import MINIMAL
 
 RAISED = MINIMAL.replace(
@@ -67,7 +67,7 @@ def test_outcome_and_score_references_must_exist(write_ruleset: Callable[..., Pa
 
 
 def test_a_raise_that_cannot_raise_is_a_warning(write_ruleset: Callable[..., Path]) -> None:
-    from rulewright.core.loader import check_document, load_document
+    from rulewright.core.model.loader import check_document, load_document
 
     text = RAISED.replace("confidence: low\n", "confidence: high\n")
     ruleset, found = check_document(load_document(str(write_ruleset(text))))
@@ -76,7 +76,7 @@ def test_a_raise_that_cannot_raise_is_a_warning(write_ruleset: Callable[..., Pat
 
 
 def test_suites_can_expect_a_confidence(engine: Engine) -> None:
-    from rulewright.core.suites import compare
+    from rulewright.core.authoring.suites import compare
 
     rec = engine.evaluate({"n": 7, "a": False}).to_record()
     assert compare({"confidence": "moderate"}, rec) == []

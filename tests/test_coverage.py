@@ -14,8 +14,8 @@ from typing import Any
 import pytest
 
 from rulewright.core import Engine, load_ruleset
-from rulewright.core.coverage import measure
-from rulewright.core.suites import load_suite
+from rulewright.core.analysis.coverage import measure
+from rulewright.core.authoring.suites import load_suite
 from tests.conftest import MINIMAL
 
 Invoke = Callable[..., Any]
@@ -87,7 +87,7 @@ def test_a_cut_off_at_the_top_of_the_range_has_no_value_above(tmp_path: Path, ho
 def test_out_of_range_boundaries_are_left_out_even_without_enumeration(
     tmp_path: Path, host: Any, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    import rulewright.core.coverage as coverage
+    import rulewright.core.analysis.coverage as coverage
 
     monkeypatch.setattr(coverage, "MAX_CASES", 1)
     text = MINIMAL.replace("when: {fact: n, ge: 5}", "when: {fact: n, ge: 10}").replace(

@@ -1,4 +1,4 @@
-"""The decision cache (core/decisions.py) never changes a result, and `Result.to_json` writes
+"""The decision cache (core/evaluate/decisions.py) never changes a result, and `Result.to_json` writes
 exactly what `to_record` holds, however a result was made and whatever was done to it after."""
 
 from __future__ import annotations
@@ -10,7 +10,7 @@ import orjson
 import pytest
 
 from rulewright.core import Engine, PluginHost, RedFlagHit, Result, load_ruleset
-from rulewright.core.decisions import DecisionCache
+from rulewright.core.evaluate.decisions import DecisionCache
 
 QUALITY = [None, "dull", "sharp"]
 PATTERN = [None, "moves_around", "follows_path"]
@@ -166,7 +166,7 @@ def test_cache_keys_only_declared_answers() -> None:
 def test_the_cache_stops_growing_at_its_bound(
     engines: tuple[Engine, Engine], monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    import rulewright.core.decisions as decisions
+    import rulewright.core.evaluate.decisions as decisions
 
     monkeypatch.setattr(decisions, "CACHE_SIZE", 5)
     cached, full = engines

@@ -9,7 +9,7 @@ from typing import Any
 import pytest
 
 from rulewright.core import Engine, Escalation, PluginConflict, hookimpl, load_ruleset, make_plugin_host
-from rulewright.core.schemas import validator
+from rulewright.core.model.schemas import validator
 from tests.conftest import MINIMAL
 
 Write = Callable[..., Path]

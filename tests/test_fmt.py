@@ -12,8 +12,8 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 from ruamel.yaml import YAML
 
-from rulewright.core.fingerprint import fingerprint
-from rulewright.core.formatting import format_text
+from rulewright.core.authoring.formatting import format_text
+from rulewright.core.model.fingerprint import fingerprint
 from tests.conftest import MINIMAL, ROOT
 
 Invoke = Callable[..., Any]

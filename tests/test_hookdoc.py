@@ -6,8 +6,8 @@ import inspect
 import re
 from pathlib import Path
 
-from rulewright.core import hookspecs
-from rulewright.core.hookdoc import hooks, render
+from rulewright.core.documents.hookdoc import hooks, render
+from rulewright.core.hooks import specs as hookspecs
 
 ROOT = Path(__file__).resolve().parent.parent
 PAGE = ROOT / "docs" / "plugins" / "hooks.md"
@@ -31,7 +31,7 @@ def test_every_hookspec_is_in_the_reference_with_a_docstring() -> None:
 
 def test_committed_reference_is_not_stale() -> None:
     assert PAGE.read_text(encoding="utf-8") == render(), (
-        "docs/plugins/hooks.md is stale: run `python -m rulewright.core.hookdoc > docs/plugins/hooks.md`"
+        "docs/plugins/hooks.md is stale: run `python -m rulewright.core.documents.hookdoc > docs/plugins/hooks.md`"
     )
 
 

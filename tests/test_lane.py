@@ -13,7 +13,7 @@ from click.testing import CliRunner
 from benchmarks import data
 from rulewright.core.cli import cli
 from rulewright.core.cli.lane import LANE_ENV, Lane
-from rulewright.core.engine import Engine
+from rulewright.core.evaluate.engine import Engine
 from tests.corpus.manifest import CORPUS
 
 RECORDS = CORPUS / "records"

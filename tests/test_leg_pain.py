@@ -11,7 +11,7 @@ import itertools
 from typing import Any
 
 from rulewright.core import Engine
-from rulewright.core.suites import check_case, load_suite
+from rulewright.core.authoring.suites import check_case, load_suite
 from tests.conftest import ROOT
 
 QUALITIES = ["dull", "achy", "sore", "sharp", "burning", "tingling", "electric", None]

@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 
 from rulewright.core import RulesetError, load_ruleset
-from rulewright.core.fingerprint import fingerprint
+from rulewright.core.model.fingerprint import fingerprint
 from tests.conftest import MINIMAL
 
 Write = Callable[..., Path]

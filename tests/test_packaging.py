@@ -100,9 +100,9 @@ def test_evaluation_path_does_not_load_schema_yaml_or_solver_libraries() -> None
     """Compile and evaluate in a fresh interpreter from a ruleset model built without YAML."""
     code = """
 import sys, json
-from rulewright.core.parse import parse_ruleset
-from rulewright.core.engine import Engine
-from rulewright.core.pluginhost import make_plugin_host
+from rulewright.core.model.parse import parse_ruleset
+from rulewright.core.evaluate.engine import Engine
+from rulewright.core.hooks.host import make_plugin_host
 data = json.loads(sys.argv[1])
 engine = Engine(parse_ruleset(data, source="x", fingerprint="sha256:" + "0" * 64), host=make_plugin_host(entrypoints=False))
 engine.evaluate({"a": True, "n": 3})
@@ -145,7 +145,9 @@ print(json.dumps(sorted(sys.modules)))
         text=True,
     )
     loaded = set(json.loads(out.stdout))
-    assert "rulewright.core.engine" in loaded and (tmp_path / "out.jsonl").read_text().count("\n") == 1
+    assert (
+        "rulewright.core.evaluate.engine" in loaded and (tmp_path / "out.jsonl").read_text().count("\n") == 1
+    )
     unwanted = {
         "rulewright.core.cli.parallel",
         "rulewright.core.cli.crew",

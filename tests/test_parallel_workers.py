@@ -19,7 +19,7 @@ import pytest
 from rulewright.core.cli import behind, crew, parallel, sink, turns
 from rulewright.core.cli.cursor import Cursor
 from rulewright.core.cli.shared import SharedInts, SharedLock
-from rulewright.core.records import ReadOptions
+from rulewright.core.evaluate.records import ReadOptions
 from rulewright.plugins.adapters import JsonLines
 
 

@@ -22,7 +22,7 @@ from typing import Any
 import pytest
 
 from rulewright.core.cli import sink, turns
-from rulewright.core.partial import open_partial
+from rulewright.core.cli.partial import open_partial
 from tests.conftest import MINIMAL
 
 Invoke = Callable[..., Any]

@@ -14,7 +14,8 @@ from pathlib import Path
 
 import pytest
 
-from rulewright.core import PluginConflict, make_plugin_host, pluginhost
+from rulewright.core import PluginConflict, make_plugin_host
+from rulewright.core.hooks import host as pluginhost
 
 GOOD = """
 from rulewright.core import hookimpl

@@ -10,7 +10,7 @@ import pytest
 from click.testing import CliRunner, Result
 
 from rulewright.core.cli import cli
-from rulewright.core.schemas import validator
+from rulewright.core.model.schemas import validator
 from tests.corpus.manifest import CORPUS
 
 TYPED = CORPUS / "records" / "typed.ruleset.yaml"

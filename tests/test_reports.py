@@ -11,7 +11,7 @@ from xml.etree import ElementTree as ET
 import pytest
 from jsonschema import Draft7Validator
 
-from rulewright.core.reports import github_annotation, source_path
+from rulewright.core.authoring.reports import github_annotation, source_path
 from tests.conftest import MINIMAL, ROOT
 
 Invoke = Callable[..., Any]

@@ -6,7 +6,8 @@ from pathlib import Path
 
 import pytest
 
-from rulewright.core import Engine, load_ruleset, rulecache
+from rulewright.core import Engine, load_ruleset
+from rulewright.core.model import rulecache
 
 
 @pytest.fixture
@@ -33,7 +34,7 @@ def test_a_cached_ruleset_is_the_same_ruleset(cache: Path) -> None:
 
 
 def test_a_changed_file_misses_and_a_broken_entry_is_ignored(cache: Path, tmp_path: Path) -> None:
-    from rulewright.core.loader import resolve
+    from rulewright.core.model.loader import resolve
 
     _, raw = resolve("leg-pain@1.0.0")
     path = tmp_path / "mine.yaml"
@@ -56,8 +57,10 @@ def test_the_cache_can_be_turned_off(tmp_path: Path, monkeypatch: pytest.MonkeyP
 
 def test_editing_the_checks_without_a_version_bump_misses(monkeypatch: pytest.MonkeyPatch) -> None:
     stamp = rulecache._checker_stamp()
-    assert "core/semantics.py:" in stamp and "schemas/ruleset.schema.json:" in stamp
+    assert "core/model/semantics.py:" in stamp and "schemas/ruleset.schema.json:" in stamp
     assert "?" not in stamp  # every checking file was found (editable and wheel installs)
     before = rulecache.key(b"id: x\n", ["eq"])
-    monkeypatch.setattr(rulecache, "_stamp", stamp.replace("core/semantics.py:", "core/semantics.py:1"))
+    monkeypatch.setattr(
+        rulecache, "_stamp", stamp.replace("core/model/semantics.py:", "core/model/semantics.py:1")
+    )
     assert rulecache.key(b"id: x\n", ["eq"]) != before

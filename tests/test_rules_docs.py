@@ -12,8 +12,8 @@ from typing import Any
 import pytest
 
 from rulewright.core import load_ruleset
-from rulewright.core.docchart import flowchart
-from rulewright.core.loader import bundled_rulesets
+from rulewright.core.documents.docchart import flowchart
+from rulewright.core.model.loader import bundled_rulesets
 from tests.conftest import MINIMAL, ROOT
 
 Invoke = Callable[..., Any]

@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 
 from rulewright.core import load_ruleset
-from rulewright.core.schemas import validator
+from rulewright.core.model.schemas import validator
 from tests.conftest import MINIMAL
 from tests.corpus.guards import forbid_network
 

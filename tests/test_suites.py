@@ -14,8 +14,8 @@ import pytest
 from ruamel.yaml import YAML
 
 from rulewright.core import Engine
-from rulewright.core.diagnostics import RulesetError
-from rulewright.core.suites import check_case, check_suite, load_suite, plan
+from rulewright.core.authoring.suites import check_case, check_suite, load_suite, plan
+from rulewright.core.model.diagnostics import RulesetError
 from tests.conftest import MINIMAL, ROOT
 
 Invoke = Callable[..., Any]

@@ -19,7 +19,6 @@ from typing import Any
 
 import z3  # type: ignore[import-untyped]
 
-from rulewright.core import model as m
 from rulewright.core.analysis.partition import Space, build_space
 from rulewright.core.analysis.regions import Cube, Prover, answers, describe, new_size
 from rulewright.core.analysis.symbolic import (
@@ -31,8 +30,9 @@ from rulewright.core.analysis.symbolic import (
     behaviour,
     outcome_table,
 )
-from rulewright.core.compiler import Operator
-from rulewright.core.model import LEVELS
+from rulewright.core.evaluate.compiler import Operator
+from rulewright.core.model import ruleset as m
+from rulewright.core.model.ruleset import LEVELS
 
 MAX_REGIONS = 200
 

@@ -6,9 +6,9 @@ from typing import Any
 
 import z3  # type: ignore[import-untyped]
 
-from rulewright.core import model as m
 from rulewright.core.analysis.symbolic import BAD_ANSWERS, NO_OUTCOME, OK, OVERLAP, UNDETERMINED, Model
-from rulewright.core.model import LEVEL_RANK
+from rulewright.core.model import ruleset as m
+from rulewright.core.model.ruleset import LEVEL_RANK
 
 _STATUS = {"ok": (OK,), "undetermined": (UNDETERMINED,), "error": (BAD_ANSWERS, NO_OUTCOME, OVERLAP)}
 

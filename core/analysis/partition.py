@@ -18,10 +18,10 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
-from rulewright.core import model as m
 from rulewright.core.analysis.space import read_as_number, thresholds
-from rulewright.core.inputs import InputChecker
-from rulewright.core.logic import tidy
+from rulewright.core.evaluate.inputs import InputChecker
+from rulewright.core.evaluate.logic import tidy
+from rulewright.core.model import ruleset as m
 
 MAX_SET_VALUES = 8
 """A set input with more values than this has too many classes (2^n) to partition."""

@@ -22,11 +22,11 @@ from typing import Any
 
 import z3  # type: ignore[import-untyped]
 
-from rulewright.core import model as m
 from rulewright.core.analysis.partition import AnswerClass, Axis, Space
-from rulewright.core.compiler import Compiler, Operator
-from rulewright.core.logic import tidy
-from rulewright.core.refs import iter_refs
+from rulewright.core.evaluate.compiler import Compiler, Operator
+from rulewright.core.evaluate.logic import tidy
+from rulewright.core.model import ruleset as m
+from rulewright.core.model.refs import iter_refs
 
 MIN_ITEMS = 4
 MAX_BLOCK = 10_000  # joint answer classes of items that share answers, enumerated per block
@@ -77,7 +77,7 @@ def score_axes(space: Space, operators: Mapping[str, Operator] | None = None) ->
 
 def _groups(rulesets: Sequence[m.Ruleset], sid: str, pairs: list[Pair]) -> list[list[int]]:
     from rulewright.core.analysis.space import _leaves
-    from rulewright.core.logic import compare_interval
+    from rulewright.core.evaluate.logic import compare_interval
 
     tests: list[tuple[str, Any]] = []
     for rs in rulesets:

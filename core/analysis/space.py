@@ -16,11 +16,11 @@ import math
 from collections.abc import Iterable, Iterator, Mapping
 from typing import Any
 
-from rulewright.core import model as m
-from rulewright.core.compiler import Compiler, Operator
-from rulewright.core.diagnostics import Diagnostic
-from rulewright.core.refs import fact_deps, reads_value, score_order, score_refs
-from rulewright.core.yamlload import Document
+from rulewright.core.evaluate.compiler import Compiler, Operator
+from rulewright.core.model import ruleset as m
+from rulewright.core.model.diagnostics import Diagnostic
+from rulewright.core.model.refs import fact_deps, reads_value, score_order, score_refs
+from rulewright.core.model.yamlload import Document
 
 MAX_CASES = 200_000
 

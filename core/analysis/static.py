@@ -15,16 +15,16 @@ from typing import Any
 
 import z3  # type: ignore[import-untyped]
 
-from rulewright.core import model as m
 from rulewright.core.analysis import space as enumeration
 from rulewright.core.analysis.invariants import describe_expect, violation
 from rulewright.core.analysis.partition import Space, Unsupported, build_space
 from rulewright.core.analysis.regions import Prover, answers, describe, size
 from rulewright.core.analysis.symbolic import NO_OUTCOME, OK, OVERLAP, Model, behaviour, outcome_table
-from rulewright.core.compiler import Operator
-from rulewright.core.diagnostics import Diagnostic, JsonPath
-from rulewright.core.model import LEVEL_RANK
-from rulewright.core.yamlload import Document
+from rulewright.core.evaluate.compiler import Operator
+from rulewright.core.model import ruleset as m
+from rulewright.core.model.diagnostics import Diagnostic, JsonPath
+from rulewright.core.model.ruleset import LEVEL_RANK
+from rulewright.core.model.yamlload import Document
 
 Report = Callable[..., None]
 

@@ -12,7 +12,7 @@ import json
 from dataclasses import dataclass
 from typing import Any
 
-from rulewright.core import model as m
+from rulewright.core.model import ruleset as m
 
 IDENTITY = ("rulewright", "id", "version")  # reported apart (the version check), not as changes
 _KEYS = ("id", "version")  # what identifies an entry of a list (`version` for change notes)

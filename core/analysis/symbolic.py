@@ -20,11 +20,11 @@ from typing import Any
 
 import z3  # type: ignore[import-untyped]
 
-from rulewright.core import model as m
 from rulewright.core.analysis.partition import Space, Unsupported
-from rulewright.core.compiler import Compiler, Operator
-from rulewright.core.model import LEVEL_RANK
-from rulewright.core.refs import score_order
+from rulewright.core.evaluate.compiler import Compiler, Operator
+from rulewright.core.model import ruleset as m
+from rulewright.core.model.refs import score_order
+from rulewright.core.model.ruleset import LEVEL_RANK
 
 # Status codes of the observation. `error` is split by cause: the causes behave differently.
 OK, UNDETERMINED, BAD_ANSWERS, NO_OUTCOME, OVERLAP = range(5)
@@ -351,7 +351,7 @@ class Behaviour:
     flags: frozenset[str]
 
     def text(self) -> str:
-        from rulewright.core.model import LEVELS
+        from rulewright.core.model.ruleset import LEVELS
 
         head = self.outcome if self.status == OK and self.outcome else STATUS_NAMES[self.status]
         flags = f", red flags {', '.join(sorted(self.flags))}" if self.flags else ""

@@ -1,4 +1,8 @@
-"""The `rules` command line. One module per command; plugins may add commands."""
+"""Stage 7, cli: the `rules` command line. One module per command; plugins may add commands.
+
+The only stage that imports click. May import every stage below it; commands import what they
+need lazily, so `rules evaluate` never loads the analysis or authoring stages.
+"""
 
 from __future__ import annotations
 

@@ -9,8 +9,8 @@ from typing import Any, NoReturn
 import click
 
 from rulewright.core.cli import exitcodes
-from rulewright.core.diagnostics import RulesetError
-from rulewright.core.pluginhost import PluginConflict, PluginHost, make_plugin_host
+from rulewright.core.hooks.host import PluginConflict, PluginHost, make_plugin_host
+from rulewright.core.model.diagnostics import RulesetError
 
 
 @dataclass
@@ -32,7 +32,7 @@ class App:
 
     def load(self, ref: str) -> Any:
         """Load a ruleset for a command, exiting 1 with every diagnostic if it is invalid."""
-        from rulewright.core.loader import load_ruleset
+        from rulewright.core.model.loader import load_ruleset
 
         try:
             return load_ruleset(ref, operators=self.host.registry.items["operators"])

@@ -11,8 +11,8 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 from typing import Any
 
-from rulewright.core.model import LEVEL_RANK
-from rulewright.core.result import ErrorInfo, Result
+from rulewright.core.evaluate.result import ErrorInfo, Result
+from rulewright.core.model.ruleset import LEVEL_RANK
 
 
 class WriterFailed(Exception):

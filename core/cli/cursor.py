@@ -15,7 +15,7 @@ from collections.abc import Iterator
 from typing import Any, BinaryIO
 
 from rulewright.core.cli.shared import SharedInts, SharedLock
-from rulewright.core.records import ReadOptions
+from rulewright.core.evaluate.records import ReadOptions
 
 
 class Cursor:

@@ -10,7 +10,7 @@ import click
 from rulewright.core.cli import exitcodes
 from rulewright.core.cli.app import App, fail
 from rulewright.core.cli.options import format_option, id_field_option
-from rulewright.core.model import Ruleset
+from rulewright.core.model.ruleset import Ruleset
 
 REPORT_FORMAT = 1
 METHOD = "z3 over answer classes (exact)"
@@ -125,8 +125,8 @@ def corpus_changes(app: App, old: Ruleset, new: Ruleset, path: str, id_field: st
     """Evaluate every case of a JSONL corpus with both versions; list the cases that differ."""
     from rulewright.core.analysis.behaviour import behaviour_dict, change_text
     from rulewright.core.analysis.symbolic import from_result
-    from rulewright.core.engine import Engine
-    from rulewright.core.records import ReadOptions
+    from rulewright.core.evaluate.engine import Engine
+    from rulewright.core.evaluate.records import ReadOptions
 
     engines = [Engine(rs, host=app.host, id_field=id_field) for rs in (old, new)]
     declared = [{i.id for i in rs.inputs} | {id_field} for rs in (old, new)]

@@ -83,9 +83,9 @@ def docs(
 
 
 def render(app: App, ref: str, *, since: str | None, fmt: str, max_regions: int) -> str:
-    from rulewright.core.docgen import Changes, document
-    from rulewright.core.docrender import to_html, to_markdown
-    from rulewright.core.engine import Engine
+    from rulewright.core.documents.docgen import Changes, document
+    from rulewright.core.documents.docrender import to_html, to_markdown
+    from rulewright.core.evaluate.engine import Engine
 
     ruleset = app.load(ref)
     engine = Engine(ruleset, host=app.host)
@@ -114,8 +114,8 @@ def _since_ref(ref: str, rid: str, since: str) -> str:
 
 def examples_for(ref: str) -> list[Any]:
     """The cases of every test suite that applies to this ruleset version, in file order."""
-    from rulewright.core.docgen import Example
-    from rulewright.core.suites import plan
+    from rulewright.core.authoring.suites import plan
+    from rulewright.core.documents.docgen import Example
 
     try:
         targets = plan([ref]).targets
@@ -149,7 +149,7 @@ def _add_regions(app: App, changes: Any, ruleset: Any, max_regions: int) -> None
 
 
 def write_bundled(app: App, folder: Path) -> None:
-    from rulewright.core.loader import bundled_rulesets
+    from rulewright.core.model.loader import bundled_rulesets
 
     folder.mkdir(parents=True, exist_ok=True)
     previous: dict[str, str] = {}

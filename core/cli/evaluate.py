@@ -17,10 +17,10 @@ from rulewright.core.cli.lane import Lane
 from rulewright.core.cli.options import explain_option, id_field_option
 from rulewright.core.cli.progress import Progress, wanted
 from rulewright.core.cli.sink import Sink
-from rulewright.core.model import LEVEL_RANK, Ruleset
-from rulewright.core.records import InputRecord, ReadOptions
-from rulewright.core.result import Result
-from rulewright.core.writers import FormatOptions
+from rulewright.core.evaluate.records import InputRecord, ReadOptions
+from rulewright.core.evaluate.result import Result
+from rulewright.core.evaluate.writers import FormatOptions
+from rulewright.core.model.ruleset import LEVEL_RANK, Ruleset
 
 
 @click.command("evaluate")
@@ -135,7 +135,7 @@ def evaluate(
       rules evaluate leg-pain --answer pain_quality=burning --answer pain_pattern=follows_path
       rules evaluate leg-pain@1.0.0 cases.jsonl > results.jsonl
     """
-    from rulewright.core.engine import Engine, EngineError
+    from rulewright.core.evaluate.engine import Engine, EngineError
 
     if answers and input_path:
         fail("give either INPUT or --answer, not both")
@@ -241,8 +241,8 @@ def _flushed(results: Iterator[Result], stream: Sink) -> Iterator[Result]:
 
 def _link_map(path: str, model: Ruleset) -> dict[str, str]:
     """Read a `--link-map` side file: a mapping of declared input ids to linkId strings."""
-    from rulewright.core.diagnostics import RulesetError
-    from rulewright.core.yamlload import load_yaml
+    from rulewright.core.model.diagnostics import RulesetError
+    from rulewright.core.model.yamlload import load_yaml
 
     try:
         with open(path, "rb") as f:
@@ -261,7 +261,7 @@ def _link_map(path: str, model: Ruleset) -> dict[str, str]:
 
 
 def _answers_record(model: Ruleset, answers: tuple[str, ...]) -> InputRecord:
-    from rulewright.core.answers import from_text
+    from rulewright.core.evaluate.answers import from_text
 
     record: dict[str, Any] = {}
     for item in answers:

@@ -32,6 +32,6 @@ def questionnaire(app: App, ruleset: str, output: TextIO) -> None:
     `answerOption.valueCoding` whose code is the enum value. Fill it in and evaluate the
     QuestionnaireResponse with `rules evaluate RULESET qr.json --input-format fhir-qr`.
     """
-    from rulewright.core.questionnaire import questionnaire as build
+    from rulewright.core.documents.questionnaire import questionnaire as build
 
     output.write(json.dumps(build(app.load(ruleset)), ensure_ascii=False, indent=2) + "\n")

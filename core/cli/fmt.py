@@ -9,7 +9,7 @@ import click
 
 from rulewright.core.cli import exitcodes
 from rulewright.core.cli.app import fail
-from rulewright.core.partial import open_partial
+from rulewright.core.cli.partial import open_partial
 
 
 def _files(paths: tuple[str, ...]) -> list[Path]:
@@ -50,8 +50,8 @@ def fmt(paths: tuple[str, ...], check: bool) -> None:
     formatting twice changes nothing. Exit 0 when done (or, with --check, when every file is
     already formatted); 1 when --check finds a file to change or a file cannot be read.
     """
-    from rulewright.core.diagnostics import RulesetError
-    from rulewright.core.formatting import format_bytes
+    from rulewright.core.authoring.formatting import format_bytes
+    from rulewright.core.model.diagnostics import RulesetError
 
     changed = unreadable = 0
     files = _files(paths)

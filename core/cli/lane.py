@@ -25,8 +25,8 @@ from typing import Any, BinaryIO
 import orjson
 
 from rulewright.core.cli.batch import Tally, write_all
-from rulewright.core.decisions import Decision
-from rulewright.core.records import ReadOptions
+from rulewright.core.evaluate.decisions import Decision
+from rulewright.core.evaluate.records import ReadOptions
 
 BLOCK_KIB = 256
 """KiB of whole lines read at a time."""

@@ -13,7 +13,7 @@ from rulewright.core.cli.options import format_option
 @format_option(["text", "json"], default="text")
 def list_rulesets(fmt: str) -> None:
     """List bundled rulesets (id, version, status, title); `leg-pain` means the newest active one."""
-    from rulewright.core.loader import bundled_rulesets
+    from rulewright.core.model.loader import bundled_rulesets
 
     rows = [
         {"id": b.id, "version": b.version, "status": b.status, "title": b.title, "ref": b.ref}

@@ -25,7 +25,7 @@ def new(ruleset_id: str, root: str | None, title: str | None) -> None:
     Both validate, pass and are fully covered as written, with comments that teach the format;
     replace the example content with your own. Refuses to touch an existing folder.
     """
-    from rulewright.core.scaffold import scaffold
+    from rulewright.core.authoring.scaffold import scaffold
 
     folder = Path(root) if root else (Path("rulesets") if Path("rulesets").is_dir() else Path("."))
     try:

@@ -30,9 +30,9 @@ from rulewright.core.cli.crew import Crew, portable
 from rulewright.core.cli.cursor import Cursor
 from rulewright.core.cli.lane import Lane, regular_file
 from rulewright.core.cli.turns import Turns
-from rulewright.core.records import InputRecord, ReadOptions
-from rulewright.core.result import Result
-from rulewright.core.writers import FormatOptions
+from rulewright.core.evaluate.records import InputRecord, ReadOptions
+from rulewright.core.evaluate.result import Result
+from rulewright.core.evaluate.writers import FormatOptions
 
 CHUNK_RECORDS = 1000
 """Records per chunk when the main process reads records: enough to amortise the hand-over."""
@@ -86,9 +86,9 @@ class Worker:
 
     @classmethod
     def build(cls, job: Job) -> Worker:
-        from rulewright.core.engine import Engine
-        from rulewright.core.loader import load_ruleset
-        from rulewright.core.pluginhost import make_plugin_host
+        from rulewright.core.evaluate.engine import Engine
+        from rulewright.core.hooks.host import make_plugin_host
+        from rulewright.core.model.loader import load_ruleset
 
         host = make_plugin_host()
         model = load_ruleset(job.ruleset, operators=host.registry.items["operators"])

@@ -41,8 +41,8 @@ class _Rulesets:
 
     def __init__(self, app: App, folder: str | None) -> None:
         from rulewright.core.cli.validate import ruleset_paths
-        from rulewright.core.diagnostics import RulesetError
-        from rulewright.core.loader import load_ruleset
+        from rulewright.core.model.diagnostics import RulesetError
+        from rulewright.core.model.loader import load_ruleset
 
         self.app = app
         self.found: dict[tuple[str, str], list[Any]] = {}
@@ -60,8 +60,8 @@ class _Rulesets:
 
         Returns (ruleset or None, problem): problem is '' when the fingerprint matches.
         """
-        from rulewright.core.diagnostics import RulesetError
-        from rulewright.core.loader import load_ruleset
+        from rulewright.core.model.diagnostics import RulesetError
+        from rulewright.core.model.loader import load_ruleset
 
         key = (rid, version)
         if key not in self.found:
@@ -82,7 +82,7 @@ class _Rulesets:
         return None, f"ruleset {rid}@{version} not found (bundled or under --rulesets)"
 
     def engine(self, ruleset: Any, id_field: str) -> Any:
-        from rulewright.core.engine import Engine
+        from rulewright.core.evaluate.engine import Engine
 
         if ruleset.fingerprint not in self.engines:
             self.engines[ruleset.fingerprint] = Engine(

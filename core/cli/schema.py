@@ -13,8 +13,8 @@ from rulewright.core.cli.app import fail
 @click.argument("name", required=False)
 def schema(name: str | None) -> None:
     """Print the JSON Schema NAME (e.g. `ruleset`, `result`); without NAME, list them."""
-    from rulewright.core.schemas import schema as load
-    from rulewright.core.schemas import schema_names
+    from rulewright.core.model.schemas import schema as load
+    from rulewright.core.model.schemas import schema_names
 
     if name is None:
         for n in schema_names():

@@ -18,7 +18,7 @@ from typing import IO, Any
 
 from rulewright.core.cli.app import fail
 from rulewright.core.cli.behind import WriteBehindFile
-from rulewright.core.partial import open_partial
+from rulewright.core.cli.partial import open_partial
 
 OUTPUT_BUFFER = 1 << 20
 """Bytes buffered before `--output` is written to."""

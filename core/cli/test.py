@@ -73,7 +73,7 @@ def test(
     Exit 0 when every case passes, 1 on a failing case or an invalid ruleset or suite, 2 on a
     usage error.
     """
-    from rulewright.core.reports import (
+    from rulewright.core.authoring.reports import (
         TestRunReport,
         coverage_lines,
         test_github,
@@ -81,7 +81,7 @@ def test(
         test_junit,
         test_text,
     )
-    from rulewright.core.suites import engine_factory, plan, run_target
+    from rulewright.core.authoring.suites import engine_factory, plan, run_target
 
     try:
         found = plan(paths)
@@ -100,7 +100,7 @@ def test(
         if Path(suggest).exists():
             fail(f"--suggest will not overwrite {suggest}")
     if show_coverage or min_coverage is not None or suggest is not None:
-        from rulewright.core.coverage import measure
+        from rulewright.core.analysis.coverage import measure
 
         report.coverage = [
             measure(r.engine, r.executed_answers()) if r.engine is not None else None for r in runs
@@ -145,7 +145,7 @@ def test(
 
 
 def _write_suggestion(cov: Any, ruleset_file: str, target: str) -> None:
-    from rulewright.core.coverage import suggestion
+    from rulewright.core.analysis.coverage import suggestion
 
     schema = _schema_ref(Path(target).resolve().parent)
     Path(target).write_text(suggestion(cov, schema), encoding="utf-8")

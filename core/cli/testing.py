@@ -8,7 +8,7 @@ from click.testing import CliRunner, Result
 
 from rulewright.core.cli import cli
 from rulewright.core.cli.app import App
-from rulewright.core.pluginhost import PluginHost, make_plugin_host
+from rulewright.core.hooks.host import PluginHost, make_plugin_host
 
 
 class RulesRunner:

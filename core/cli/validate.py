@@ -11,13 +11,13 @@ import click
 from rulewright.core.cli import exitcodes
 from rulewright.core.cli.app import App
 from rulewright.core.cli.options import format_option
-from rulewright.core.diagnostics import Diagnostic, RulesetError
-from rulewright.core.model import Ruleset
+from rulewright.core.model.diagnostics import Diagnostic, RulesetError
+from rulewright.core.model.ruleset import Ruleset
 
 
 def ruleset_paths(paths: tuple[str, ...]) -> list[str]:
     """Expand folders to the ruleset files in them (test suites under `tests/` are skipped)."""
-    from rulewright.core.loader import bundled_rulesets
+    from rulewright.core.model.loader import bundled_rulesets
 
     if not paths:
         return [b.ref for b in bundled_rulesets()]
@@ -35,7 +35,7 @@ def ruleset_paths(paths: tuple[str, ...]) -> list[str]:
 
 def check_one(app: App, ref: str) -> tuple[Ruleset | None, list[Diagnostic]]:
     from rulewright.core.analysis.static import analyse
-    from rulewright.core.loader import check_document, load_document
+    from rulewright.core.model.loader import check_document, load_document
 
     try:
         doc = load_document(ref)
@@ -95,7 +95,7 @@ def validate(app: App, paths: tuple[str, ...], fmt: str, strict: bool) -> None:
     every bundled ruleset. Exit 0 when valid, 1 when any error (or, with --strict, warning) is
     found.
     """
-    from rulewright.core.reports import (
+    from rulewright.core.authoring.reports import (
         ValidateResult,
         diagnostics_github,
         validate_json,
@@ -105,7 +105,7 @@ def validate(app: App, paths: tuple[str, ...], fmt: str, strict: bool) -> None:
 
     results: list[ValidateResult] = []
     failed = False
-    from rulewright.core.suites import is_suite_file, validate_suite_file
+    from rulewright.core.authoring.suites import is_suite_file, validate_suite_file
 
     for ref in ruleset_paths(paths):
         if Path(ref).is_file() and is_suite_file(Path(ref)):

@@ -21,7 +21,7 @@ from click.testing import CliRunner, Result
 from rulewright.core import LEVEL_RANK, hookimpl, make_plugin_host
 from rulewright.core.cli import cli
 from rulewright.core.cli.app import App
-from rulewright.core.loader import resolve
+from rulewright.core.model.loader import resolve
 from tests.faults import plugins as faulty
 from tests.faults.plugins import ABSORBED, EVALUATION_FAULTS, Fault
 

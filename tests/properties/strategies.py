@@ -14,10 +14,10 @@ from typing import Any
 from hypothesis import strategies as st
 
 from rulewright.core import Engine, PluginHost, Ruleset, make_plugin_host
-from rulewright.core.diagnostics import RulesetError
-from rulewright.core.fingerprint import fingerprint
-from rulewright.core.loader import check_document
-from rulewright.core.yamlload import load_yaml_text
+from rulewright.core.model.diagnostics import RulesetError
+from rulewright.core.model.fingerprint import fingerprint
+from rulewright.core.model.loader import check_document
+from rulewright.core.model.yamlload import load_yaml_text
 
 LEVELS = ["review", "urgent", "emergency"]
 ENUM_VALUES = ["v0", "v1", "v2"]

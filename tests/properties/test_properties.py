@@ -16,11 +16,11 @@ from hypothesis import HealthCheck, assume, given, settings
 from hypothesis import strategies as st
 
 from rulewright.core import LEVEL_RANK, Engine, InputRecord, bundled_rulesets, load_ruleset
-from rulewright.core.fingerprint import fingerprint
-from rulewright.core.loader import load_document
-from rulewright.core.logic import and3, at_least3, not3, or3
-from rulewright.core.model import CONFIDENCE_RANK
-from rulewright.core.schemas import validator
+from rulewright.core.evaluate.logic import and3, at_least3, not3, or3
+from rulewright.core.model.fingerprint import fingerprint
+from rulewright.core.model.loader import load_document
+from rulewright.core.model.ruleset import CONFIDENCE_RANK
+from rulewright.core.model.schemas import validator
 from tests.properties import reference as ref
 from tests.properties.strategies import (
     answers,

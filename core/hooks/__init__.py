@@ -1,0 +1,8 @@
+"""Stage 2, hooks: the plugin host.
+
+Owns the hook specifications (`specs`, the reference for plugin developers) and the plugin
+manager (`host`): built-in plugins from `DEFAULT_PLUGINS`, third-party ones from the
+`rulewright` entry-point group, and the registries of named contributions (operators, scorers,
+formats, input adapters, commands). May import `model`; never imports `rulewright.plugins`
+(built-ins are loaded by module name).
+"""

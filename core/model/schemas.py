@@ -1,0 +1,82 @@
+"""JSON Schema access and validation (jsonschema is imported here only, never on the hot path).
+
+Schemas ship in `rulewright.schemas` and are read through importlib.resources. The referencing
+registry knows our own schemas and refuses everything else, so a `$ref` can never reach the
+network.
+"""
+
+from __future__ import annotations
+
+import json
+from functools import cache
+from importlib.resources import files
+from typing import Any
+
+from rulewright.core.model.diagnostics import Diagnostic
+from rulewright.core.model.yamlload import Document
+
+SCHEMA_FILES = {
+    "ruleset": "ruleset.schema.json",
+    "result": "result.schema.json",
+    "test-suite": "test-suite.schema.json",
+}
+
+
+def schema_names() -> list[str]:
+    return sorted(SCHEMA_FILES)
+
+
+@cache
+def schema(name: str) -> dict[str, Any]:
+    if name not in SCHEMA_FILES:
+        raise KeyError(f"unknown schema {name!r}; known: {', '.join(schema_names())}")
+    return json.loads((files("rulewright.schemas") / SCHEMA_FILES[name]).read_text("utf-8"))  # type: ignore[no-any-return]
+
+
+def register_schema(name: str, filename: str) -> None:
+    """Let another part of rulewright (e.g. test suites) publish a schema under `rules schema`."""
+    SCHEMA_FILES[name] = filename
+    schema.cache_clear()
+    validator.cache_clear()
+
+
+@cache
+def validator(name: str) -> Any:
+    from jsonschema import Draft202012Validator  # type: ignore[import-untyped]
+    from referencing import Registry, Resource
+    from referencing.exceptions import NoSuchResource
+
+    def refuse(uri: str) -> Resource:
+        raise NoSuchResource(ref=uri)  # type: ignore[call-arg]  # never fetch a remote $ref
+
+    resources = [(schema(n)["$id"], Resource.from_contents(schema(n))) for n in SCHEMA_FILES]
+    registry: Registry = Registry(retrieve=refuse).with_resources(resources)  # type: ignore[call-arg]
+    return Draft202012Validator(
+        schema(name), registry=registry, format_checker=Draft202012Validator.FORMAT_CHECKER
+    )
+
+
+def check(doc: Document, name: str) -> list[Diagnostic]:
+    """Validate a loaded document, one diagnostic per problem, at the offending node."""
+    from jsonschema.exceptions import best_match  # type: ignore[import-untyped]
+
+    out: list[Diagnostic] = []
+    for error in validator(name).iter_errors(doc.data):
+        # For if/then/anyOf failures, report the most specific sub-error, not "not valid under any".
+        while error.context:
+            error = best_match(error.context)
+        path = tuple(error.absolute_path)
+        message = error.message
+        if error.validator == "additionalProperties" and isinstance(error.instance, dict):
+            allowed = sorted(error.schema.get("properties", {}))
+            extra = sorted(set(error.instance) - set(allowed))
+            if extra:
+                path = path + (extra[0],)
+                message = f"unknown key {extra[0]!r}" + (
+                    f"; expected one of: {', '.join(allowed)}" if allowed else ""
+                )
+        if len(message) > 300:
+            message = message[:297] + "..."
+        out.append(doc.diagnostic("schema", message, path))
+    out.sort(key=lambda d: (d.line, d.column))
+    return out
