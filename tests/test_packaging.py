@@ -96,6 +96,37 @@ def test_click_is_used_only_by_the_cli() -> None:
     assert bad == []
 
 
+# The stages of rulewright.core, lowest first (docs/architecture.md). A stage may import only
+# the stages before it; `rulewright.core.version` and the package's public `__init__` stand apart.
+STAGES = ("model", "hooks", "evaluate", "analysis", "authoring", "documents", "cli", "pytest_plugin")
+
+
+def test_core_is_grouped_into_the_stages_and_each_says_what_it_owns() -> None:
+    folders = sorted(p.name for p in (ROOT / "core").iterdir() if (p / "__init__.py").is_file())
+    loose = sorted(
+        p.name for p in (ROOT / "core").glob("*.py") if p.name not in ("__init__.py", "version.py")
+    )
+    assert (folders, loose) == (sorted(STAGES), [])
+    for stage in STAGES:
+        doc = ast.get_docstring(ast.parse((ROOT / "core" / stage / "__init__.py").read_text("utf-8")))
+        assert doc and "import" in doc, f"core/{stage}/__init__.py must say what it owns and may import"
+
+
+def test_no_stage_imports_a_stage_above_it() -> None:
+    bad = []
+    for path in _python_files("core"):
+        parts = path.relative_to(ROOT / "core").parts
+        if len(parts) == 1:
+            continue
+        rank = STAGES.index(parts[0])
+        for name, line in _imports(path):
+            words = name.split(".")
+            above = words[:2] == ["rulewright", "core"] and len(words) > 2 and words[2] in STAGES
+            if above and STAGES.index(words[2]) > rank:
+                bad.append(f"{path.relative_to(ROOT)}:{line} ({parts[0]}) imports {name}")
+    assert bad == []
+
+
 def test_evaluation_path_does_not_load_schema_yaml_or_solver_libraries() -> None:
     """Compile and evaluate in a fresh interpreter from a ruleset model built without YAML."""
     code = """
