@@ -1,4 +1,4 @@
-"""Exit codes of every `rules` command (DESIGN.md §5)."""
+"""Exit codes of every `rules` command (docs/architecture.md#exit-codes)."""
 
 OK = 0
 FINDINGS = 1  # invalid ruleset, failing tests, changed behaviour with --exit-code, error records

@@ -1,4 +1,4 @@
-"""The result of evaluating one case, and its record form (DESIGN.md §5a, schemas/result)."""
+"""The result of evaluating one case, and its record form (docs/architecture.md#the-result-record)."""
 
 from __future__ import annotations
 

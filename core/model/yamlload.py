@@ -4,7 +4,7 @@ ruamel's round-trip loader gives every mapping and sequence its line/column (`.l
 the loaded tree once, turning it into plain dicts/lists/scalars and a side table of positions
 keyed by JSON path, so schema and semantic checks can point at the offending node.
 
-Safety (DESIGN.md §7): no tag may build an object (any explicit tag other than the core YAML
+Safety (docs/architecture.md#safety): no tag may build an object (any explicit tag other than the core YAML
 ones is refused), timestamps stay strings, and size, depth and node count are bounded so alias
 expansion ("billion laughs") and deep nesting fail with a clear error instead of exhausting
 memory.
