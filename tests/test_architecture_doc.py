@@ -9,7 +9,6 @@ import importlib
 import itertools
 import os
 import re
-import subprocess
 from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
@@ -18,14 +17,14 @@ import pytest
 
 from rulewright.core import Engine, hookimpl, load_ruleset, make_plugin_host
 from rulewright.core.hooks import specs
-from tests import test_rules_docs
+from tests import mermaid
 from tests.conftest import MINIMAL
 from tests.test_packaging import STAGES
 
 ROOT = Path(__file__).resolve().parent.parent
 PAGE = ROOT / "docs" / "architecture.md"
 
-mermaid_dir = test_rules_docs.mermaid_dir  # the fixture that installs Mermaid once per machine
+mermaid_dir = mermaid.mermaid_dir  # the fixture that installs Mermaid once per machine
 
 # A repository path in the text (a relative link target is checked by tests/test_docs.py).
 _PATH = re.compile(
@@ -204,19 +203,15 @@ def _repository_files() -> list[Path]:
 
 @pytest.mark.slow
 def test_mermaid_itself_parses_the_pages_diagrams(mermaid_dir: Path, tmp_path: Path) -> None:
-    script = tmp_path / "parse.mjs"
-    script.write_bytes((ROOT / "tests" / "data" / "mermaid_parse.mjs").read_bytes())
-    (tmp_path / "node_modules").symlink_to(mermaid_dir / "node_modules", target_is_directory=True)
-    files = []
-    for n, diagram in enumerate(_diagrams(_text())):
-        files.append(tmp_path / f"diagram{n}.mmd")
-        files[-1].write_text(diagram, encoding="utf-8")
-    broken = tmp_path / "broken.mmd"
-    broken.write_text("sequenceDiagram\n  participant A\n  A->>: nobody\n", encoding="utf-8")
-    proc = subprocess.run(
-        ["node", str(script), *map(str, files), str(broken)], capture_output=True, text=True, timeout=300
+    found = mermaid.parse(
+        mermaid_dir,
+        tmp_path,
+        {
+            "stages": _diagrams(_text())[0],
+            "path": _diagrams(_text())[1],
+            "broken": "sequenceDiagram\n  A->>: x\n",
+        },
     )
-    lines = proc.stdout.splitlines()
     # The parser is real: it rejects the broken diagram, and accepts the page's two.
-    assert any(line.startswith(f"FAIL {broken}") for line in lines), proc.stdout + proc.stderr
-    assert [f"ok {files[0]} flowchart-v2", f"ok {files[1]} sequence"] == lines[:2], proc.stdout + proc.stderr
+    assert found.pop("broken").startswith("FAIL")
+    assert found == {"stages": "flowchart-v2", "path": "sequence"}

@@ -14,6 +14,7 @@ import pytest
 from rulewright.core import load_ruleset
 from rulewright.core.documents.docchart import flowchart
 from rulewright.core.model.loader import bundled_rulesets
+from tests import mermaid
 from tests.conftest import MINIMAL, ROOT
 
 Invoke = Callable[..., Any]
@@ -236,64 +237,13 @@ def test_since_lists_behavioural_regions(invoke: Invoke) -> None:
 
 # -- the Mermaid flowchart, checked by Mermaid itself (Node) -------------------------------------
 
-MERMAID_PACKAGES = ["mermaid@11", "jsdom@24"]
-
-
-@pytest.fixture(scope="session")
-def mermaid_dir() -> Path:
-    """Mermaid and jsdom installed once per machine by npm into a cache folder; skipped when
-    Node, npm or the registry is not available (the structural test above still runs)."""
-    import os
-    import shutil
-    import subprocess
-
-    if not (shutil.which("node") and shutil.which("npm")):
-        pytest.skip("Node.js and npm are needed to run the Mermaid parser")
-    cache = Path(
-        os.environ.get("RULEWRIGHT_MERMAID_DIR", Path.home() / ".cache" / "rulewright-tests" / "mermaid")
-    )
-    if not (cache / "node_modules" / "mermaid").is_dir() or not (cache / "node_modules" / "jsdom").is_dir():
-        cache.mkdir(parents=True, exist_ok=True)
-        proc = subprocess.run(
-            [
-                "npm",
-                "install",
-                "--silent",
-                "--no-audit",
-                "--no-fund",
-                "--prefix",
-                str(cache),
-                *MERMAID_PACKAGES,
-            ],
-            capture_output=True,
-            text=True,
-            timeout=600,
-        )
-        if proc.returncode != 0:
-            pytest.skip(f"could not install Mermaid with npm: {proc.stderr.strip()[-300:]}")
-    return cache
+mermaid_dir = mermaid.mermaid_dir  # the fixture that installs Mermaid once per machine
 
 
 @pytest.mark.slow
 def test_mermaid_itself_parses_every_bundled_flowchart(mermaid_dir: Path, tmp_path: Path) -> None:
-    import shutil
-    import subprocess
-
-    script = tmp_path / "parse.mjs"
-    shutil.copy(ROOT / "tests" / "data" / "mermaid_parse.mjs", script)
-    (tmp_path / "node_modules").symlink_to(mermaid_dir / "node_modules", target_is_directory=True)
-    files = []
-    for ref in BUNDLED:
-        path = tmp_path / f"{ref}.mmd"
-        path.write_text(flowchart(load_ruleset(ref)), encoding="utf-8")
-        files.append(path)
-    broken = tmp_path / "broken.mmd"
-    broken.write_text('flowchart TD\n  a["x"] -->|"y| b\n', encoding="utf-8")
-    proc = subprocess.run(
-        ["node", str(script), *map(str, files), str(broken)], capture_output=True, text=True, timeout=300
-    )
-    lines = proc.stdout.splitlines()
+    charts = {ref: flowchart(load_ruleset(ref)) for ref in BUNDLED}
+    found = mermaid.parse(mermaid_dir, tmp_path, {**charts, "broken": 'flowchart TD\n  a["x"] -->|"y| b\n'})
     # The parser is real: it rejects the broken chart, and accepts every generated one.
-    assert any(line.startswith(f"FAIL {broken}") for line in lines), proc.stdout + proc.stderr
-    for path in files:
-        assert f"ok {path} flowchart-v2" in lines, proc.stdout + proc.stderr
+    assert found.pop("broken").startswith("FAIL")
+    assert found == dict.fromkeys(BUNDLED, "flowchart-v2")

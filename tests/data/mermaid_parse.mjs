@@ -1,4 +1,4 @@
-// Parse Mermaid files with the real Mermaid parser (used by tests/test_rules_docs.py).
+// Parse Mermaid files with the real Mermaid parser (used through tests/mermaid.py).
 // Mermaid needs a DOM for its sanitiser, so jsdom provides one; nothing is rendered.
 import { JSDOM } from "jsdom";
 import { readFileSync } from "node:fs";
