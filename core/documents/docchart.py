@@ -19,7 +19,7 @@ _TIERS = (("emergency", "Emergency"), ("urgent", "Urgent"), ("review", "Review")
 
 def label(text: str) -> str:
     """A quoted Mermaid label: no backticks, quotes as entities, one line."""
-    clean = text.replace("`", "").replace('"', "#quot;").replace("\n", " ")
+    clean = " ".join(text.replace("`", "").replace('"', "#quot;").split())
     return f'"{clean}"'
 
 
