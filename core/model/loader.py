@@ -16,6 +16,7 @@ from typing import TYPE_CHECKING
 
 from rulewright.core.model import ruleset as m
 from rulewright.core.model.diagnostics import Diagnostic, RulesetError
+from rulewright.core.model.files import read_bounded
 from rulewright.core.model.fingerprint import fingerprint
 from rulewright.core.model.parse import parse_ruleset
 
@@ -85,12 +86,7 @@ def resolve(ref: str) -> tuple[str, bytes]:
     """Return (display name, bytes) for a path or a bundled `id[@version]`."""
     path = Path(ref)
     if path.suffix in (".yaml", ".yml") or os.sep in ref or path.is_file():
-        try:
-            return str(ref), path.read_bytes()
-        except OSError as exc:
-            raise RulesetError(
-                [Diagnostic("not-found", f"cannot read ruleset: {exc.strerror}", str(ref))]
-            ) from None
+        return str(ref), read_bounded(path, "ruleset")
     rid, _, version = ref.partition("@")
     exact = _bundled_root().joinpath(rid, f"{version}.yaml") if version and rid else None
     if exact is not None and "/" not in version and exact.is_file():

@@ -35,6 +35,7 @@ def cache_dir() -> Path | None:
 # The files that decide whether a ruleset is valid, relative to the `rulewright` package folder.
 _CHECKERS = (
     "schemas/ruleset.schema.json",
+    "core/model/files.py",
     "core/model/yamlload.py",
     "core/model/schemas.py",
     "core/model/parse.py",
