@@ -155,7 +155,10 @@ def load_ruleset(ref: str, *, operators: Iterable[str] | None = None) -> m.Rules
     entry = rulecache.key(raw, operators)
     data = rulecache.get(entry)
     if data is not None:
-        return parse_ruleset(data, source=name, fingerprint=fingerprint(data))
+        try:  # the fingerprint is of the data that will run, whatever the entry claims
+            return parse_ruleset(data, source=name, fingerprint=fingerprint(data))
+        except Exception:  # an entry that passed its digest yet does not parse: rebuild it
+            pass
     from rulewright.core.model.yamlload import load_yaml  # only now: the cache spares most starts YAML
 
     doc = load_yaml(raw, name)
