@@ -82,10 +82,11 @@ def bundled_rulesets() -> list[Bundled]:
     return out
 
 
-def resolve(ref: str) -> tuple[str, bytes]:
-    """Return (display name, bytes) for a path or a bundled `id[@version]`."""
+def resolve(ref: str, *, bundled_only: bool = False) -> tuple[str, bytes]:
+    """Return (display name, bytes) for a path or a bundled `id[@version]` (only the latter with
+    `bundled_only`: for a reference read from data, which must never name a file)."""
     path = Path(ref)
-    if path.suffix in (".yaml", ".yml") or os.sep in ref or path.is_file():
+    if not bundled_only and (path.suffix in (".yaml", ".yml") or os.sep in ref or path.is_file()):
         return str(ref), read_bounded(path, "ruleset")
     rid, _, version = ref.partition("@")
     exact = _bundled_root().joinpath(rid, f"{version}.yaml") if version and rid else None
@@ -142,7 +143,9 @@ def load_document(ref: str) -> Document:
     return load_yaml(raw, name)
 
 
-def load_ruleset(ref: str, *, operators: Iterable[str] | None = None) -> m.Ruleset:
+def load_ruleset(
+    ref: str, *, operators: Iterable[str] | None = None, bundled_only: bool = False
+) -> m.Ruleset:
     """Load and check a ruleset by path or bundled id; raise `RulesetError` if it has errors.
 
     A ruleset that checked clean before (same bytes, version and operators) comes from the
@@ -151,7 +154,7 @@ def load_ruleset(ref: str, *, operators: Iterable[str] | None = None) -> m.Rules
     from rulewright.core.model import rulecache
 
     operators = list(operators) if operators is not None else None
-    name, raw = resolve(ref)
+    name, raw = resolve(ref, bundled_only=bundled_only)
     entry = rulecache.key(raw, operators)
     data = rulecache.get(entry)
     if data is not None:
