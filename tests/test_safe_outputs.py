@@ -45,17 +45,12 @@ def test_csv_cells_a_spreadsheet_would_run_are_neutralised(invoke: Any, tmp_path
     assert {row["urgency"] for row in rows} == {"emergency"}
 
 
-def test_csv_error_messages_are_neutralised_too(invoke: Any, tmp_path: Path) -> None:
+def test_the_spreadsheet_rule_applies_to_every_column() -> None:
     from rulewright.plugins.formats import spreadsheet_safe
 
-    # Every cell goes through the same rule, whatever column the data lands in.
-    assert spreadsheet_safe("=1+1") == "'=1+1" and spreadsheet_safe(None) is None
-    assert spreadsheet_safe(-3) == -3 and spreadsheet_safe("-") == "'-"
-    cases = tmp_path / "bad.jsonl"
-    cases.write_text('{"id": "x", "@pain_quality": "=cmd"}\n', encoding="utf-8")
-    out = invoke("evaluate", "leg-pain@1.0.0", str(cases), "--format", "csv").stdout
-    for row in csv.reader(io.StringIO(out)):
-        assert not any(cell.startswith(("=", "+", "@", "\t", "\r")) for cell in row), row
+    assert spreadsheet_safe("=1+1") == "'=1+1" and spreadsheet_safe("-") == "'-"
+    assert spreadsheet_safe(None) is None and spreadsheet_safe(-3) == -3 and spreadsheet_safe(2.5) == 2.5
+    assert spreadsheet_safe("1-2") == "1-2"  # only the first character can start a formula
 
 
 @pytest.mark.parametrize("fmt", ["text", "table"])
