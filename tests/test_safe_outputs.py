@@ -91,7 +91,7 @@ HOSTILE = (
         '    - {id: ref, citation: "A [click](javascript:alert(1)) citation | broken", url: "javascript:alert(2)"}\n'
         '    - {id: web, citation: "Fine", url: "https://example.org/guide"}',
     )
-    .replace("label: High", 'label: "High\\n## Signed off\\n| x | y |"')
+    .replace("label: High", 'label: "High <i>now</i>\\n## Signed off\\n| x | y |"')
     .replace("message: A is true.", 'message: "A is true. | extra cell | <b>bold</b> [x](data:text/html,hi)"')
     .replace("label: Low", 'label: Low\n    recommendations: ["- Act.\\n1. now", "+ more"]')
 )
@@ -112,6 +112,7 @@ def test_docs_markdown_keeps_ruleset_text_as_text(hostile_docs: tuple[str, str])
     lines = markdown.splitlines()
     assert not any(line.startswith(("# Approved", "## Signed off")) for line in lines), markdown
     assert "<script" not in markdown and "<img" not in markdown and "<b>" not in markdown
+    assert "<i>" not in markdown  # the outcome label, in a table and in the Mermaid chart
     assert not re.search(r"(?<!\\)\]\((?!https?://)", markdown)  # the only links are web links
     assert "[https://example.org/guide](https://example.org/guide)" in markdown
     # Every table keeps its columns: no `|` or line break from data splits or ends a row.
