@@ -31,9 +31,10 @@ from typing import Any
 from rulewright.core.version import __version__
 
 ENV = "RULEWRIGHT_CACHE_DIR"
-
-
 FORMAT = 2  # 2: a header line with the key and the data's digest
+
+_checked: dict[Path, str | None] = {}  # folder -> why it may not be used (None: it may), per process
+_warned = False
 
 
 def cache_dir() -> Path | None:
@@ -51,10 +52,6 @@ def cache_dir() -> Path | None:
         if _checked[folder] is not None and not _warned:
             _warn(folder, _checked[folder] or "")
     return folder if _checked[folder] is None else None
-
-
-_checked: dict[Path, str | None] = {}  # folder -> why it may not be used (None: it may)
-_warned = False
 
 
 def _private(folder: Path) -> str | None:
@@ -75,7 +72,7 @@ def _private(folder: Path) -> str | None:
     if info.st_mode & 0o022:
         return f"others may write to it (mode {stat.S_IMODE(info.st_mode):04o}; it must be 0700)"
     if info.st_mode & 0o077:
-        try:  # ours, and only others' reading is open (a folder made before 0700 was required)
+        try:  # ours, and others may only read it (made before 0700 was required): narrow it
             os.chmod(folder, 0o700)
         except OSError as exc:
             return f"cannot narrow its mode to 0700 ({exc.strerror})"
