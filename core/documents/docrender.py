@@ -2,7 +2,9 @@
 
 `rules docs` builds its content once as blocks (docgen.py) and renders it here, so the Markdown
 and HTML forms always say the same thing. Inline text knows three marks, in both forms:
-`code`, **bold** and [text](url); everything else is escaped.
+`code`, **bold** and [text](url) with an http(s) url; everything else is escaped, so text from
+a ruleset can never start a heading or list, carry HTML, split a table cell or make another
+kind of link. Inline text is one line: line breaks in it become spaces.
 """
 
 from __future__ import annotations
