@@ -93,7 +93,7 @@ HOSTILE = (
     )
     .replace("label: High", 'label: "High <i>now</i>\\n## Signed off\\n| x | y |"')
     .replace("message: A is true.", 'message: "A is true. | extra cell | <b>bold</b> [x](data:text/html,hi)"')
-    .replace("label: Low", 'label: Low\n    recommendations: ["- Act.\\n1. now", "+ more"]')
+    .replace("label: Low", 'label: Low\n    recommendations: ["- Act.\\n1. now", "+ more", "---"]')
 )
 
 
@@ -119,7 +119,7 @@ def test_docs_markdown_keeps_ruleset_text_as_text(hostile_docs: tuple[str, str])
     for table in (block.splitlines() for block in markdown.split("\n\n") if block.startswith("|")):
         assert len({len(re.split(r"(?<!\\)\|", row)) for row in table}) == 1, table
     # Data that opens a list item cannot start a nested list or a numbered one.
-    assert "1. \\- Act. 1. now\n2. \\+ more\n" in markdown
+    assert "1. \\- Act. 1. now\n2. \\+ more\n3. \\---\n" in markdown
 
 
 def test_docs_html_allows_only_web_links(hostile_docs: tuple[str, str]) -> None:

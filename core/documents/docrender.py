@@ -83,8 +83,8 @@ def _parts(text: str) -> list[Part]:
 # between two letters or digits cannot). `<`, `>` and entities are written as entities.
 _MD_SPECIAL = re.compile(r"([\\`*\[\]|]|(?<![^\W_])_|_(?![^\W_]))")
 _MD_ENTITY = re.compile(r"&(?=#?[0-9A-Za-z]+;)")
-# What starts a block (heading, list item) when it opens a line.
-_MD_BLOCK_START = re.compile(r"(#|[-+]|[0-9]+[.)])(?=\s|$)")
+# What starts a block when it opens a line: a heading, a list item, a thematic break (`---`).
+_MD_BLOCK_START = re.compile(r"[-+]|(#|[0-9]+[.)])(?=\s|$)")
 
 
 def _md_text(text: str) -> str:
