@@ -8,8 +8,10 @@ called once per result, in input order, and `close()` once at the end.
 from __future__ import annotations
 
 import csv
+import io
 import json
-from collections.abc import Callable
+import re
+from collections.abc import Callable, Sequence
 from typing import Any, TextIO
 
 from rulewright.core import FormatOptions, Result, hookimpl, json_default, score_text, trace_lines
@@ -58,8 +60,25 @@ class JsonArrayWriter:
         self.stream.write("[]\n" if self.count == 0 else "\n]\n")
 
 
+# A spreadsheet runs a cell that starts with one of these as a formula (the OWASP list).
+_FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
+_PLAIN_NUMBER = re.compile(r"[+-]?[0-9]+(\.[0-9]+)?([eE][+-]?[0-9]+)?")
+
+
+def spreadsheet_safe(value: Any) -> Any:
+    """A cell a spreadsheet shows as text, never runs: text that could start a formula gets a
+    leading `'`. Numbers stay numbers: a JSON number, or text that is only a number (`-3`,
+    `+1.5`), cannot be a formula, and prefixing it would turn a number column into text."""
+    if isinstance(value, str) and value.startswith(_FORMULA_START) and not _PLAIN_NUMBER.fullmatch(value):
+        return "'" + value
+    return value
+
+
 class CsvWriter:
-    """One row per result, for spreadsheets: lists joined with `;`, scores as `id=value`."""
+    """One row per result, for spreadsheets: lists joined with `;`, scores as `id=value`.
+
+    Every cell goes through `spreadsheet_safe`, so data such as an id `=HYPERLINK(...)` is shown
+    as text rather than run."""
 
     concatenable = True
     """The column names are written once, by the writer that starts the output (`--jobs`)."""
@@ -83,42 +102,72 @@ class CsvWriter:
     )
 
     def __init__(self, stream: TextIO, options: FormatOptions) -> None:
-        self.rows = csv.writer(stream, lineterminator="\n")
+        self.stream = stream
+        # Rows end in "\n", but are made with "\r\n" so that the csv module quotes a cell holding
+        # a bare CR too (it quotes only the line terminator's characters): a CR left unquoted
+        # ends the row early in a spreadsheet.
+        self.row = io.StringIO()
+        self.rows = csv.writer(self.row, lineterminator="\r\n")
         if not options.continued:
-            self.rows.writerow(self.COLUMNS)
+            self._write(self.COLUMNS)
+
+    def _write(self, cells: Sequence[Any]) -> None:
+        self.row.seek(0)
+        self.row.truncate()
+        self.rows.writerow(cells)
+        self.stream.write(self.row.getvalue()[:-2] + "\n")
 
     def write(self, result: Result) -> None:
         rec = result.to_record()
         source, ruleset, error = rec["input"], rec["ruleset"], rec["error"] or {}
-        self.rows.writerow(
-            (
-                source["line"],
-                source.get("row"),
-                source["id"],
-                ruleset["id"],
-                ruleset["version"],
-                ruleset["fingerprint"],
-                rec["status"],
-                rec["outcome"]["id"] if rec["outcome"] else None,
-                rec["urgency"],
-                ";".join(f["id"] for f in rec["red_flags"]),
-                ";".join(rec["not_screened"]),
-                ";".join(f"{k}={score_text(v)}" for k, v in rec["scores"].items()),
-                ";".join(rec["missing"]),
-                error.get("code"),
-                error.get("message"),
-            )
+        cells = (
+            source["line"],
+            source.get("row"),
+            source["id"],
+            ruleset["id"],
+            ruleset["version"],
+            ruleset["fingerprint"],
+            rec["status"],
+            rec["outcome"]["id"] if rec["outcome"] else None,
+            rec["urgency"],
+            ";".join(f["id"] for f in rec["red_flags"]),
+            ";".join(rec["not_screened"]),
+            ";".join(f"{k}={score_text(v)}" for k, v in rec["scores"].items()),
+            ";".join(rec["missing"]),
+            error.get("code"),
+            error.get("message"),
         )
+        self._write([spreadsheet_safe(cell) for cell in cells])
 
     def close(self) -> None:
         pass
+
+
+# Control characters (C0, DEL, C1) and the bidirectional overrides that reorder what a terminal
+# shows: data carrying them could clear the screen, move the cursor or hide the urgency.
+_UNPRINTABLE = {
+    **{c: f"\\x{c:02x}" for c in (*range(0x20), *range(0x7F, 0xA0))},
+    **{c: f"\\u{c:04x}" for c in (0x200E, 0x200F, *range(0x202A, 0x202F), *range(0x2066, 0x206A))},
+}
+
+
+def terminal_safe(value: Any) -> Any:
+    """`value` with every string in it (nested too) showing control characters as escapes
+    (`\\x1b`), so only the colours the writer adds itself reach the terminal raw."""
+    if isinstance(value, str):
+        return value.translate(_UNPRINTABLE)
+    if isinstance(value, dict):
+        return {terminal_safe(k): terminal_safe(v) for k, v in value.items()}
+    if isinstance(value, list):
+        return [terminal_safe(v) for v in value]
+    return value
 
 
 _COLOURS = {"emergency": "\033[1;31m", "urgent": "\033[31m", "review": "\033[33m", "routine": "\033[32m"}
 
 
 class TextWriter:
-    """For people at a terminal: a short block per case."""
+    """For people at a terminal: a short block per case (data made `terminal_safe`)."""
 
     def __init__(self, stream: TextIO, options: FormatOptions) -> None:
         self.stream = stream
@@ -128,7 +177,7 @@ class TextWriter:
         return f"{_COLOURS[level]}{text}\033[0m" if self.options.color and level in _COLOURS else text
 
     def write(self, result: Result) -> None:
-        rec = result.to_record()
+        rec = terminal_safe(result.to_record())
         source = rec["input"]
         who = (
             str(source["id"])
@@ -192,7 +241,7 @@ class TableWriter:
         ).rstrip()
 
     def write(self, result: Result) -> None:
-        rec = result.to_record()
+        rec = terminal_safe(result.to_record())
         if self.rows == 0:
             self.stream.write(self._cells("LINE", "ID", "URGENCY", "STATUS", "OUTCOME", "NOTES") + "\n")
         self.rows += 1

@@ -9,14 +9,16 @@ from collections.abc import Callable
 from typing import Any, TextIO
 
 from rulewright.core import FormatOptions, Result, hookimpl, score_text
+from rulewright.plugins.formats import terminal_safe
 from rulewright.plugins.interop import case_label
 
 _SPECIAL = re.compile(r"([\\`*_{}\[\]<>()#+\-.!|~])")
 
 
 def escape(text: str) -> str:
-    """Backslash-escape every ASCII punctuation character Markdown could read as syntax."""
-    return _SPECIAL.sub(r"\\\1", " ".join(str(text).split()))
+    """Backslash-escape every ASCII punctuation character Markdown could read as syntax, on one
+    line, with control characters shown as escapes (the report is often read in a terminal)."""
+    return _SPECIAL.sub(r"\\\1", terminal_safe(" ".join(str(text).split())))
 
 
 class MarkdownWriter:

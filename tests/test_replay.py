@@ -4,7 +4,9 @@ from __future__ import annotations
 
 import json
 import shutil
+from collections.abc import Callable
 from pathlib import Path
+from typing import Any
 
 import pytest
 from click.testing import CliRunner, Result
@@ -67,8 +69,9 @@ def test_replay_reproduces_every_recorded_decision(ruleset: str, cases: Path | N
     results = record_results(tmp_path, ruleset, source)
     folder = ["--rulesets", str(TYPED.parent)] if ruleset == str(TYPED) else []
     result = invoke("replay", str(results), *folder)
-    assert result.exit_code == 0, result.output
-    assert "differs 0" in result.stderr and "ruleset 0" in result.stderr
+    assert "differs 0" in result.stderr and "ruleset 0" in result.stderr and "unreadable 0" in result.stderr
+    # Records whose input could not be read were not recorded, so cannot be replayed: exit 1.
+    assert result.exit_code == (0 if "not-replayable 0" in result.stderr else 1), result.output
 
 
 @pytest.mark.parametrize(
@@ -124,7 +127,7 @@ def test_results_without_recorded_input_cannot_be_replayed(tmp_path: Path) -> No
     out = tmp_path / "plain.jsonl"
     invoke("evaluate", "leg-pain@1.0.0", str(write_cases(tmp_path, LEG_PAIN_CASES)), "-o", str(out))
     result = invoke("replay", str(out))
-    assert result.exit_code == 2
+    assert result.exit_code == 1  # a record that cannot be replayed is a finding, not a pass
     assert "--record-input" in result.stderr
     assert result.stdout.count("not-replayable") == len(LEG_PAIN_CASES)
 
@@ -136,9 +139,92 @@ def test_hostile_results_lines_are_reported_not_fatal(tmp_path: Path) -> None:
     hostile.append(b'{"input": 5, "ruleset": ' + json.dumps(json.loads(good)["ruleset"]).encode() + b"}")
     results.write_bytes(good + b"\n".join(hostile) + b"\n\n")
     result = invoke("replay", "-", input=results.read_bytes())
-    assert result.exit_code == 0, result.output
+    assert result.exit_code == 1, result.output  # reported, not fatal, and not a pass either
     assert "identical 1" in result.stderr
     assert f"unreadable {len(hostile)}" in result.stderr
+
+
+def test_an_empty_results_file_is_a_usage_error(tmp_path: Path) -> None:
+    result = invoke("replay", "-", input=b"\n\n")
+    assert result.exit_code == 2 and "nothing to replay" in result.stderr
+
+
+def _recorded(tmp_path: Path) -> Path:
+    case = {"id": "a", "pain_quality": "burning", "pain_pattern": "moves_around"}
+    case |= {"numbness_tingling_weakness": False, "bladder_bowel_control": False}
+    results = record_results(tmp_path, "leg-pain@1.0.0", write_cases(tmp_path, [case]))
+    assert invoke("replay", str(results)).exit_code == 0
+    return results
+
+
+def _tampered(tmp_path: Path, change: Callable[[dict[str, Any]], None]) -> Result:
+    results = _recorded(tmp_path)
+    record = json.loads(results.read_text())
+    change(record)
+    results.write_text(json.dumps(record) + "\n")
+    return invoke("replay", str(results), "--format", "jsonl")
+
+
+@pytest.mark.parametrize(
+    "rid, version",
+    [
+        ("../../../../etc/passwd", "1.0.0"),
+        ("leg-pain/../leg-pain", "1.0.0"),
+        ("leg-pain", "../1.0.0"),
+        ("leg-pain", "1.0.0/../../1.0.0"),
+        ("leg-pain", "1.0.0-.."),
+        ("leg-pain\n", "1.0.0"),
+        ("leg-pain", "1.0.0\n"),
+        ("leg-pain", 1),
+        (["leg-pain"], "1.0.0"),
+    ],
+)
+def test_a_ruleset_reference_that_is_not_an_id_and_version_is_unreadable(
+    tmp_path: Path, rid: object, version: object
+) -> None:
+    result = _tampered(tmp_path, lambda r: r["ruleset"].update(id=rid, version=version))
+    assert result.exit_code == 1
+    (reported,) = [json.loads(line) for line in result.stdout.splitlines()]
+    assert reported["result"] == "unreadable"
+    assert "not a ruleset id and version" in reported["message"]
+
+
+def test_a_file_named_like_a_ruleset_reference_is_never_read(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from rulewright.core.model.loader import resolve
+
+    # A results file names rulesets by id and version: a file in the current folder called
+    # `leg-pain@1.0.0` is not the bundled ruleset and must not stand in for it.
+    _, raw = resolve("leg-pain@1.0.0")
+    results = _recorded(tmp_path)
+    monkeypatch.chdir(tmp_path)
+    (tmp_path / "leg-pain@1.0.0").write_bytes(raw.replace(b"emergency", b"urgent"))
+    result = invoke("replay", str(results))
+    assert result.exit_code == 0, result.output
+
+
+@pytest.mark.parametrize(
+    "field, change",
+    [
+        ("scores", lambda r: r["scores"].update(nerve_signs=True)),  # 1 recorded as true
+        ("scores", lambda r: r["scores"].update(nerve_signs="1")),
+        ("status", lambda r: r.update(status=["ok"])),
+        ("error", lambda r: r.update(error=False)),  # null recorded as false
+    ],
+)
+def test_values_are_compared_with_their_json_types(
+    tmp_path: Path, field: str, change: Callable[[dict[str, Any]], None]
+) -> None:
+    result = _tampered(tmp_path, change)
+    assert result.exit_code == 1
+    (reported,) = [json.loads(line) for line in result.stdout.splitlines()]
+    assert reported["result"] == "differs" and list(reported["differences"]) == [field]
+
+
+def test_a_score_recorded_as_1_0_is_the_same_number(tmp_path: Path) -> None:
+    result = _tampered(tmp_path, lambda r: r["scores"].update(nerve_signs=1.0))
+    assert result.exit_code == 0, result.output
 
 
 def test_record_input_is_kept_by_parallel_workers(tmp_path: Path) -> None:

@@ -2,12 +2,19 @@
 
 from __future__ import annotations
 
+import hashlib
+import json
+import os
+import stat
+from collections.abc import Callable
 from pathlib import Path
+from typing import Any
 
 import pytest
 
 from rulewright.core import Engine, load_ruleset
 from rulewright.core.model import rulecache
+from rulewright.core.model.fingerprint import fingerprint
 
 
 @pytest.fixture
@@ -64,3 +71,127 @@ def test_editing_the_checks_without_a_version_bump_misses(monkeypatch: pytest.Mo
         rulecache, "_stamp", stamp.replace("core/model/semantics.py:", "core/model/semantics.py:1")
     )
     assert rulecache.key(b"id: x\n", ["eq"]) != before
+
+
+# --- verified before trusted (issue 18) --------------------------------------------------------
+
+EMERGENCY = {"bladder_bowel_control": True, "pain_quality": "burning", "pain_pattern": "follows_path"}
+
+
+def _urgency(ref: str = "leg-pain@1.0.0") -> tuple[str, list[str]]:
+    record = next(Engine(load_ruleset(ref)).evaluate_batch([EMERGENCY])).to_record()
+    return record["urgency"], [f["id"] for f in record["red_flags"]]
+
+
+def _entry(cache: Path) -> Path:
+    (entry,) = cache.glob("*.json")
+    return entry
+
+
+def _edit(entry: Path, change: Callable[[dict[str, Any]], None]) -> None:
+    """Edit the data of an entry the way a person or a stray program would: digest untouched."""
+    header, newline, body = entry.read_bytes().partition(b"\n")
+    if body:  # a header line, then the data
+        data = json.loads(body)
+        change(data)
+        entry.write_bytes(header + newline + json.dumps(data).encode())
+    else:  # an entry of the first format, {"key": ..., "data": ...}: so the test runs on it too
+        stored = json.loads(header)
+        change(stored["data"])
+        entry.write_text(json.dumps(stored))
+
+
+def test_the_cache_folder_is_made_private(cache: Path) -> None:
+    load_ruleset("leg-pain@1.0.0")
+    assert stat.S_IMODE(cache.stat().st_mode) == 0o700
+
+
+@pytest.mark.parametrize(
+    "change",
+    [
+        pytest.param(lambda d: d.pop("red_flags"), id="red-flags-dropped"),
+        pytest.param(lambda d: d["red_flags"][0].update(level="catastrophic"), id="invalid-level"),
+        pytest.param(lambda d: d["red_flags"][0].update(level="review"), id="level-lowered"),
+    ],
+)
+def test_an_edited_entry_is_ignored_and_rebuilt(
+    cache: Path, change: Callable[[dict[str, Any]], None]
+) -> None:
+    genuine = load_ruleset("leg-pain@1.0.0")
+    assert _urgency() == ("emergency", ["bladder_bowel"])
+    _edit(_entry(cache), change)
+    assert load_ruleset("leg-pain@1.0.0") == genuine  # read again from the YAML
+    assert _urgency() == ("emergency", ["bladder_bowel"])
+    assert rulecache.get(_entry(cache).stem) == genuine.data  # and the entry rebuilt, whole again
+
+
+def test_a_truncated_entry_is_ignored_and_rebuilt(cache: Path) -> None:
+    genuine = load_ruleset("leg-pain@1.0.0")
+    entry = _entry(cache)
+    entry.write_bytes(entry.read_bytes()[:-40])
+    assert load_ruleset("leg-pain@1.0.0") == genuine
+    assert rulecache.get(entry.stem) == genuine.data
+
+
+def test_the_fingerprint_names_the_model_that_ran(cache: Path) -> None:
+    """Even an entry forged with a matching digest (only its owner could write it) cannot borrow
+    the genuine fingerprint: the fingerprint is computed from what runs, never stored."""
+    genuine = load_ruleset("leg-pain@1.0.0")
+    entry = _entry(cache)
+    _, body = entry.read_bytes().split(b"\n", 1)
+    data = json.loads(body)
+    data["red_flags"][0]["message"] = "Edited."
+    forged = json.dumps(data).encode()
+    digest = hashlib.sha256(forged).hexdigest()
+    entry.write_bytes(json.dumps({"key": entry.stem, "sha256": digest}).encode() + b"\n" + forged)
+    ran = load_ruleset("leg-pain@1.0.0")
+    assert ran.red_flags[0].message == "Edited."
+    assert ran.fingerprint == fingerprint(data) != genuine.fingerprint
+
+
+def _refused(folder: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]) -> str:
+    monkeypatch.setenv(rulecache.ENV, str(folder))
+    monkeypatch.setattr(rulecache, "_warned", False)
+    assert _urgency() == ("emergency", ["bladder_bowel"])  # the run goes on, without the cache
+    assert load_ruleset("leg-pain@1.0.0").fingerprint
+    assert not list(folder.glob("*.json"))
+    err = capsys.readouterr().err
+    assert err.count("rules: warning: not using the ruleset cache") == 1  # said once
+    return err
+
+
+def test_a_folder_others_may_write_is_refused(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    folder = tmp_path / "shared"
+    folder.mkdir()
+    folder.chmod(0o777)
+    assert "others may write to it (mode 0777" in _refused(folder, monkeypatch, capsys)
+
+
+def test_a_link_as_the_folder_is_refused(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    (tmp_path / "real").mkdir(mode=0o700)
+    (tmp_path / "link").symlink_to(tmp_path / "real")
+    assert "not a folder" in _refused(tmp_path / "link", monkeypatch, capsys)
+    assert not list((tmp_path / "real").glob("*.json"))
+
+
+@pytest.mark.skipif(
+    not hasattr(os, "geteuid") or os.geteuid() != 0, reason="needs root to give a folder away"
+)
+def test_a_folder_owned_by_another_user_is_refused(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    folder = tmp_path / "theirs"
+    folder.mkdir(mode=0o700)
+    os.chown(folder, 65534, 65534)
+    assert "owned by another user" in _refused(folder, monkeypatch, capsys)
+
+
+def test_a_folder_of_ours_that_others_could_only_read_is_narrowed(cache: Path) -> None:
+    cache.mkdir(mode=0o755)
+    cache.chmod(0o755)
+    load_ruleset("leg-pain@1.0.0")
+    assert stat.S_IMODE(cache.stat().st_mode) == 0o700 and len(list(cache.glob("*.json"))) == 1

@@ -17,6 +17,7 @@ import re
 from typing import Any
 
 from rulewright.core.authoring.suites import is_suite_data
+from rulewright.core.model.diagnostics import Diagnostic, RulesetError
 from rulewright.core.model.yamlload import decode, load_yaml_text
 
 Path = tuple[str, ...]
@@ -162,12 +163,34 @@ def _yaml() -> Any:
     return yaml
 
 
+NOT_OURS = "not-a-ruleset"
+# Top-level keys only a ruleset has: a file with none of them (nor `cases`) is some other YAML.
+_RULESET_KEYS = ("rulewright", "inputs", "red_flags", "scores", "outcomes", "invariants")
+
+
 def format_text(text: str, file: str = "<text>") -> str:
-    """The canonical form of a ruleset or test-suite document; raises `RulesetError` if unreadable."""
+    """The canonical form of a ruleset or test-suite document; raises `RulesetError` if unreadable,
+    or (code `NOT_OURS`) if it is neither: a mapping with a key of `_RULESET_KEYS` is a ruleset,
+    one with `cases` a test suite, and any other YAML is not ours to rewrite."""
     doc = load_yaml_text(text, file)  # the guarded loader: bounds, tags, positions for errors
+    if is_suite_data(doc.data):
+        table = _SUITE
+    elif isinstance(doc.data, dict) and any(k in doc.data for k in _RULESET_KEYS):
+        table = _RULESET
+    else:
+        raise RulesetError(
+            [
+                Diagnostic(
+                    NOT_OURS,
+                    "neither a ruleset (no `rulewright`, `inputs` or `outcomes`) nor a test suite (no `cases`)",
+                    file,
+                    1,
+                    1,
+                )
+            ]
+        )
     yaml = _yaml()
     tree = yaml.load(text)
-    table = _SUITE if is_suite_data(doc.data) else _RULESET
     _reorder(tree, (), table)
     out = io.StringIO()
     yaml.dump(tree, out)

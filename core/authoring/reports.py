@@ -120,14 +120,13 @@ def coverage_lines(cov: Any, ruleset_file: str) -> list[str]:
 
 
 def _document(file: str) -> Any:
-    from pathlib import Path
-
     from rulewright.core.model.diagnostics import RulesetError
+    from rulewright.core.model.files import read_bounded
     from rulewright.core.model.yamlload import load_yaml
 
     try:
-        return load_yaml(Path(file).read_bytes(), file)
-    except (OSError, RulesetError):
+        return load_yaml(read_bounded(file), file)
+    except RulesetError:
         return None
 
 

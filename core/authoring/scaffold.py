@@ -160,7 +160,7 @@ def scaffold(ruleset_id: str, root: Path, title: str | None = None) -> list[Path
 
     Raises `ValueError` for a bad id and `FileExistsError` if the folder already exists.
     """
-    if not ID_PATTERN.match(ruleset_id):
+    if not ID_PATTERN.fullmatch(ruleset_id):
         raise ValueError(
             f"ruleset id {ruleset_id!r} must be lowercase letters, digits and '-', starting with a letter"
         )

@@ -33,6 +33,7 @@ from rulewright.core.evaluate.result import Result
 from rulewright.core.hooks.host import PluginHost
 from rulewright.core.model import ruleset as m
 from rulewright.core.model.diagnostics import Diagnostic, JsonPath, RulesetError
+from rulewright.core.model.files import read_bounded
 from rulewright.core.model.yamlload import Document, load_yaml
 
 
@@ -176,13 +177,7 @@ def suite_from_document(doc: Document) -> Suite:
 
 def load_suite(path: str | Path) -> Suite:
     """Read and schema-check a suite file; raise `RulesetError` with positions if it is bad."""
-    try:
-        raw = Path(path).read_bytes()
-    except OSError as exc:
-        raise RulesetError(
-            [Diagnostic("not-found", f"cannot read suite: {exc.strerror}", str(path))]
-        ) from None
-    return suite_from_document(load_yaml(raw, str(path)))
+    return suite_from_document(load_yaml(read_bounded(path, "suite"), str(path)))
 
 
 def check_suite(suite: Suite, ruleset: m.Ruleset) -> list[Diagnostic]:
@@ -326,7 +321,7 @@ def _head(path: Path) -> dict[str, Any]:
     from ruamel.yaml import YAML
 
     try:
-        data = YAML(typ="safe").load(path.read_text("utf-8-sig"))
+        data = YAML(typ="safe").load(read_bounded(path).decode("utf-8-sig"))
     except Exception:
         return {}
     return data if isinstance(data, dict) else {}

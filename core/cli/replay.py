@@ -4,14 +4,20 @@ Each result record names its ruleset (id, version, fingerprint); with `rules eva
 --record-input` it also carries the input record. Replay finds that exact ruleset (bundled, or
 in a `--rulesets` folder), evaluates the recorded input again and compares what decides care:
 status, outcome, urgency, red flags, not-screened flags, scores, missing answers,
-recommendations and error. An incident review can so reproduce any decision, or learn exactly
-why it cannot (input not recorded, ruleset missing, ruleset changed under the same version).
+recommendations and error, each with its JSON type (a score `1` is not `true`). An incident
+review can so reproduce any decision, or learn exactly why it cannot (input not recorded,
+ruleset missing, ruleset changed under the same version).
+
+A results file is untrusted: the ruleset id and version a record names must be an id and a
+version as the ruleset schema defines them (so never a path), and are looked up among the
+bundled rulesets and the `--rulesets` folder only.
 """
 
 from __future__ import annotations
 
 import contextlib
 import json
+import re
 import sys
 from collections import Counter
 from pathlib import Path
@@ -67,7 +73,9 @@ class _Rulesets:
         if key not in self.found:
             try:
                 bundled = load_ruleset(
-                    f"{rid}@{version}", operators=self.app.host.registry.items["operators"]
+                    f"{rid}@{version}",
+                    operators=self.app.host.registry.items["operators"],
+                    bundled_only=True,
                 )
                 self.found[key] = [bundled]
             except RulesetError:
@@ -108,8 +116,8 @@ def replay(app: App, results: str, folder: str | None, fmt: str, id_field: str, 
     """Re-evaluate each result in RESULTS (JSON Lines from `rules evaluate --record-input`, or -)
     with the ruleset version and fingerprint it names, and report every record that would differ.
 
-    Exit 0 when every replayable record is reproduced exactly, 1 when any differs (or its
-    ruleset is missing or changed), 2 when nothing could be replayed.
+    Exit 0 when every record is reproduced exactly; 1 when any differs, its ruleset is missing
+    or changed, or it is unreadable or not replayable; 2 when RESULTS holds no record.
 
     \b
     Examples:
@@ -137,10 +145,12 @@ def replay(app: App, results: str, folder: str | None, fmt: str, id_field: str, 
             f"{k} {tally[k]}" for k in ("identical", "differs", "ruleset", "not-replayable", "unreadable")
         )
         click.echo(f"rules: replayed {sum(tally.values())} records: {parts}", err=True)
-    if tally["differs"] or tally["ruleset"]:
-        raise click.exceptions.Exit(exitcodes.FINDINGS)
-    if not tally["identical"]:
+    if not tally:
         fail("nothing to replay: record results with `rules evaluate --record-input`")
+    if tally["identical"] < sum(tally.values()):  # any record unreadable, not replayable or differing
+        if not tally["identical"] and tally["not-replayable"]:
+            click.echo("rules: record results with `rules evaluate --record-input` to replay them", err=True)
+        raise click.exceptions.Exit(exitcodes.FINDINGS)
 
 
 def _replay_one(raw: bytes, sources: _Rulesets, id_field: str) -> tuple[str, dict[str, Any]]:
@@ -152,6 +162,8 @@ def _replay_one(raw: bytes, sources: _Rulesets, id_field: str) -> tuple[str, dic
         if not isinstance(source, dict):
             raise TypeError("'input' is not an object")
         rid, version, fingerprint = ref["id"], ref["version"], ref["fingerprint"]
+        if not (_matches(rid, "id") and _matches(version, "version") and isinstance(fingerprint, str)):
+            raise ValueError(f"not a ruleset id and version: {_short(rid)}, {_short(version)}")
     except (ValueError, TypeError, KeyError) as exc:
         return "unreadable", {"message": f"not a result record: {type(exc).__name__}: {exc}"}
     context = {"input": {k: v for k, v in source.items() if k != "record"}, "ruleset": ref}
@@ -163,15 +175,16 @@ def _replay_one(raw: bytes, sources: _Rulesets, id_field: str) -> tuple[str, dic
             else "recorded without --record-input"
         )
         return "not-replayable", {**context, "message": f"no input record to replay ({why})"}
-    ruleset, problem = sources.find(str(rid), str(version), str(fingerprint))
+    ruleset, problem = sources.find(rid, version, fingerprint)
     if problem:
         return "ruleset", {**context, "message": problem}
     engine = sources.engine(ruleset, id_field)
-    again = engine.evaluate(record, line=source.get("line"), row=source.get("row")).to_record()
+    # Both sides as JSON text reads back, compared with their JSON types (`1 == True` in Python).
+    again = json.loads(engine.evaluate(record, line=source.get("line"), row=source.get("row")).to_json())
     differences = {
         key: {"recorded": recorded.get(key), "replayed": again[key]}
         for key in COMPARED
-        if recorded.get(key) != again[key]
+        if _typed(recorded.get(key)) != _typed(again[key])
     }
     if not differences:
         return "identical", {}
@@ -181,6 +194,30 @@ def _replay_one(raw: bytes, sources: _Rulesets, id_field: str) -> tuple[str, dic
         "differences": differences,
         "engine": {"recorded": engine_then, "replayed": again["engine"]},
     }
+
+
+def _matches(value: Any, field: str) -> bool:
+    """`value` is a ruleset `id` or `version` as the ruleset schema's pattern defines it."""
+    from rulewright.core.model.schemas import schema
+
+    return (
+        isinstance(value, str)
+        and re.search(schema("ruleset")["properties"][field]["pattern"], value) is not None
+    )
+
+
+def _typed(value: Any) -> Any:
+    """`value` with each scalar tagged by its JSON type, so `1`, `1.0`, `true` and `"1"` differ
+    only where JSON says they do (`1` and `1.0` are the same number)."""
+    if isinstance(value, dict):
+        return ("object", {k: _typed(v) for k, v in value.items()})
+    if isinstance(value, list):
+        return ("array", [_typed(v) for v in value])
+    if isinstance(value, bool) or value is None:
+        return ("literal", value)
+    if isinstance(value, (int, float)):
+        return ("number", value)
+    return ("string", value)
 
 
 def _report(fmt: str, results: str, number: int, outcome: str, details: dict[str, Any]) -> None:

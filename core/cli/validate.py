@@ -15,8 +15,12 @@ from rulewright.core.model.diagnostics import Diagnostic, RulesetError
 from rulewright.core.model.ruleset import Ruleset
 
 
-def ruleset_paths(paths: tuple[str, ...]) -> list[str]:
-    """Expand folders to the ruleset files in them (test suites under `tests/` are skipped)."""
+def ruleset_paths(paths: tuple[str, ...], refused: list[Diagnostic] | None = None) -> list[str]:
+    """Expand folders to the ruleset files in them (test suites under `tests/` are skipped).
+
+    A symbolic link in a folder that leads out of it is never followed: it is left out, with
+    an `outside-folder` diagnostic added to `refused` when that is given."""
+    from rulewright.core.model.files import outside_error, yaml_files
     from rulewright.core.model.loader import bundled_rulesets
 
     if not paths:
@@ -25,9 +29,11 @@ def ruleset_paths(paths: tuple[str, ...]) -> list[str]:
     for p in paths:
         path = Path(p)
         if path.is_dir():
-            out.extend(
-                str(f) for f in sorted(path.rglob("*.y*ml")) if "tests" not in f.relative_to(path).parts[:-1]
-            )
+            inside, outside = yaml_files(path)
+            out.extend(str(f) for f in inside if "tests" not in f.relative_to(path).parts[:-1])
+            for link in outside:
+                if refused is not None:
+                    refused.extend(outside_error(link, p).diagnostics)
         else:
             out.append(p)
     return out
@@ -107,7 +113,8 @@ def validate(app: App, paths: tuple[str, ...], fmt: str, strict: bool) -> None:
     failed = False
     from rulewright.core.authoring.suites import is_suite_file, validate_suite_file
 
-    for ref in ruleset_paths(paths):
+    refused: list[Diagnostic] = []
+    for ref in ruleset_paths(paths, refused):
         if Path(ref).is_file() and is_suite_file(Path(ref)):
             ruleset, found = validate_suite_file(ref, app.host.registry.items["operators"])
         else:
@@ -115,6 +122,9 @@ def validate(app: App, paths: tuple[str, ...], fmt: str, strict: bool) -> None:
         bad = [d for d in found if d.severity == "error" or (strict and d.severity == "warning")]
         failed = failed or bool(bad) or ruleset is None
         results.append((ref, ruleset, found))
+    for problem in refused:
+        results.append((problem.file, None, [problem]))
+        failed = True
     if fmt == "json":
         click.echo(json.dumps(validate_json(results, valid=not failed), indent=2, ensure_ascii=False))
     elif fmt == "sarif":

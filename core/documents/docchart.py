@@ -18,8 +18,10 @@ _TIERS = (("emergency", "Emergency"), ("urgent", "Urgent"), ("review", "Review")
 
 
 def label(text: str) -> str:
-    """A quoted Mermaid label: no backticks, quotes as entities, one line."""
-    clean = text.replace("`", "").replace('"', "#quot;").replace("\n", " ")
+    """A quoted Mermaid label: no backticks, quotes and angle brackets as Mermaid's entity codes
+    (so no renderer, however loosely configured, reads HTML in it), one line."""
+    clean = text.replace("`", "").replace('"', "#quot;").replace("<", "#60;").replace(">", "#62;")
+    clean = " ".join(clean.split())
     return f'"{clean}"'
 
 

@@ -2,7 +2,9 @@
 
 `rules docs` builds its content once as blocks (docgen.py) and renders it here, so the Markdown
 and HTML forms always say the same thing. Inline text knows three marks, in both forms:
-`code`, **bold** and [text](url); everything else is escaped.
+`code`, **bold** and [text](url) with an http(s) url; everything else is escaped, so text from
+a ruleset can never start a heading or list, carry HTML, split a table cell or make another
+kind of link. Inline text is one line: line breaks in it become spaces.
 """
 
 from __future__ import annotations
@@ -43,19 +45,69 @@ class Code:
 
 Block = Heading | Para | Table | Bullets | Code
 
-_LINK = re.compile(r"\[([^\]]+)\]\(([^)\s]+)\)")
-_CODE = re.compile(r"`([^`]+)`")
-_BOLD = re.compile(r"\*\*([^*]+)\*\*")
+# The three inline marks, leftmost first; a link's label may hold the other two.
+_MARK = re.compile(r"\[(?P<label>[^\]]+)\]\((?P<url>[^)\s]+)\)|`(?P<code>[^`]+)`|\*\*(?P<bold>[^*]+)\*\*")
+# Only web links: no `javascript:`, `data:` or `file:`, and nothing that could end the link early.
+_SAFE_URL = re.compile(r"https?://[^\s<>|\"'`\\()]+", re.IGNORECASE)
+Part = tuple[str, str, str]  # (kind, text, url): kind is text, code, bold or link
+
+
+def _parts(text: str) -> list[Part]:
+    """Split inline text into its marks and the plain text between them, on one line."""
+    text = " ".join(text.split())
+    out: list[Part] = []
+    pos = 0
+    for match in _MARK.finditer(text):
+        if match.start() > pos:
+            out.append(("text", text[pos : match.start()], ""))
+        if match.group("label") is not None:
+            url = match.group("url")
+            if _SAFE_URL.fullmatch(url):
+                out.append(("link", match.group("label"), url))
+            else:  # shown as the text it is, so a reviewer sees what the ruleset says
+                out.append(("text", match.group(0), ""))
+        elif match.group("code") is not None:
+            out.append(("code", match.group("code"), ""))
+        else:
+            out.append(("bold", match.group("bold"), ""))
+        pos = match.end()
+    if pos < len(text):
+        out.append(("text", text[pos:], ""))
+    return out
 
 
 # --- Markdown ---------------------------------------------------------------------------------
 
+# The characters Markdown (CommonMark and GitHub's tables) reads as inline syntax: escapes, code,
+# emphasis, links and images (`[`), table cells (`|`); `_` only where it could emphasise (an `_`
+# between two letters or digits cannot). `<`, `>` and entities are written as entities.
+_MD_SPECIAL = re.compile(r"([\\`*\[\]|]|(?<![^\W_])_|_(?![^\W_]))")
+_MD_ENTITY = re.compile(r"&(?=#?[0-9A-Za-z]+;)")
+# What starts a block when it opens a line: a heading, a list item, a thematic break (`---`).
+_MD_BLOCK_START = re.compile(r"[-+]|(#|[0-9]+[.)])(?=\s|$)")
 
-def _md_inline(text: str, *, cell: bool = False) -> str:
-    text = text.replace("<", "&lt;").replace(">", "&gt;")
-    if cell:
-        text = text.replace("|", "\\|").replace("\n", " ")
-    return text
+
+def _md_text(text: str) -> str:
+    text = _MD_ENTITY.sub("&amp;", text).replace("<", "&lt;").replace(">", "&gt;")
+    return _MD_SPECIAL.sub(r"\\\1", text)
+
+
+def _md_inline(text: str, *, cell: bool = False, block: bool = False) -> str:
+    """Inline text as Markdown: the three marks kept, every other character data could use as
+    syntax (a heading, HTML, a table break, a link) escaped; `block` for text that starts a line."""
+    out: list[str] = []
+    for kind, part, url in _parts(text):
+        if kind == "code":
+            out.append("`" + (part.replace("|", "\\|") if cell else part) + "`")
+        elif kind == "bold":
+            out.append("**" + _md_inline(part, cell=cell) + "**")
+        elif kind == "link":
+            out.append(f"[{_md_inline(part, cell=cell)}]({url})")
+        else:
+            out.append(_md_text(part))
+    line = "".join(out)
+    start = _MD_BLOCK_START.match(line) if block else None
+    return line if start is None else start.group(0)[:-1] + "\\" + line[start.end() - 1 :]
 
 
 def to_markdown(blocks: list[Block]) -> str:
@@ -64,18 +116,19 @@ def to_markdown(blocks: list[Block]) -> str:
         if isinstance(block, Heading):
             out.append("#" * block.level + " " + _md_inline(block.text))
         elif isinstance(block, Para):
-            out.append(_md_inline(block.text))
+            out.append(_md_inline(block.text, block=True))
         elif isinstance(block, Table):
             out.append("| " + " | ".join(_md_inline(h, cell=True) for h in block.header) + " |")
             out.append("|" + "|".join("---" for _ in block.header) + "|")
             out.extend("| " + " | ".join(_md_inline(c, cell=True) for c in row) + " |" for row in block.rows)
         elif isinstance(block, Bullets):
             out.extend(
-                (f"{n}. " if block.numbered else "- ") + _md_inline(item)
+                (f"{n}. " if block.numbered else "- ") + _md_inline(item, block=True)
                 for n, item in enumerate(block.items, 1)
             )
-        else:
-            out.append(f"```{block.lang}\n{block.text.rstrip()}\n```")
+        else:  # a fence longer than any run of backticks in the text, so nothing in it ends the block
+            fence = "`" * max(3, 1 + max((len(run) for run in re.findall("`+", block.text)), default=0))
+            out.append(f"{fence}{block.lang}\n{block.text.rstrip()}\n{fence}")
         out.append("")
     return "\n".join(out).rstrip() + "\n"
 
@@ -94,22 +147,18 @@ h1, h2, h3 { line-height: 1.25; }
 
 
 def _html_inline(text: str) -> str:
-    """Escape, then turn `code` and [text](url) marks into elements (never raw HTML from data)."""
-    parts: list[str] = []
-    pos = 0
-    for match in _LINK.finditer(text):
-        parts.append(_html_code(text[pos : match.start()]))
-        label, url = match.group(1), match.group(2)
-        safe = url if url.startswith(("https://", "http://")) else "#"
-        parts.append(f'<a href="{html.escape(safe, quote=True)}">{_html_code(label)}</a>')
-        pos = match.end()
-    parts.append(_html_code(text[pos:]))
-    return "".join(parts)
-
-
-def _html_code(text: str) -> str:
-    text = _CODE.sub(lambda m: f"<code>{m.group(1)}</code>", html.escape(text, quote=False))
-    return _BOLD.sub(lambda m: f"<strong>{m.group(1)}</strong>", text)
+    """Escape, then turn the marks into elements (never raw HTML from data)."""
+    out: list[str] = []
+    for kind, part, url in _parts(text):
+        if kind == "code":
+            out.append(f"<code>{html.escape(part, quote=False)}</code>")
+        elif kind == "bold":
+            out.append(f"<strong>{_html_inline(part)}</strong>")
+        elif kind == "link":
+            out.append(f'<a href="{html.escape(url, quote=True)}">{_html_inline(part)}</a>')
+        else:
+            out.append(html.escape(part, quote=False))
+    return "".join(out)
 
 
 def to_html(blocks: list[Block], title: str) -> str:

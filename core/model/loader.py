@@ -16,6 +16,7 @@ from typing import TYPE_CHECKING
 
 from rulewright.core.model import ruleset as m
 from rulewright.core.model.diagnostics import Diagnostic, RulesetError
+from rulewright.core.model.files import read_bounded
 from rulewright.core.model.fingerprint import fingerprint
 from rulewright.core.model.parse import parse_ruleset
 
@@ -81,16 +82,12 @@ def bundled_rulesets() -> list[Bundled]:
     return out
 
 
-def resolve(ref: str) -> tuple[str, bytes]:
-    """Return (display name, bytes) for a path or a bundled `id[@version]`."""
+def resolve(ref: str, *, bundled_only: bool = False) -> tuple[str, bytes]:
+    """Return (display name, bytes) for a path or a bundled `id[@version]` (only the latter with
+    `bundled_only`: for a reference read from data, which must never name a file)."""
     path = Path(ref)
-    if path.suffix in (".yaml", ".yml") or os.sep in ref or path.is_file():
-        try:
-            return str(ref), path.read_bytes()
-        except OSError as exc:
-            raise RulesetError(
-                [Diagnostic("not-found", f"cannot read ruleset: {exc.strerror}", str(ref))]
-            ) from None
+    if not bundled_only and (path.suffix in (".yaml", ".yml") or os.sep in ref or path.is_file()):
+        return str(ref), read_bounded(path, "ruleset")
     rid, _, version = ref.partition("@")
     exact = _bundled_root().joinpath(rid, f"{version}.yaml") if version and rid else None
     if exact is not None and "/" not in version and exact.is_file():
@@ -146,7 +143,9 @@ def load_document(ref: str) -> Document:
     return load_yaml(raw, name)
 
 
-def load_ruleset(ref: str, *, operators: Iterable[str] | None = None) -> m.Ruleset:
+def load_ruleset(
+    ref: str, *, operators: Iterable[str] | None = None, bundled_only: bool = False
+) -> m.Ruleset:
     """Load and check a ruleset by path or bundled id; raise `RulesetError` if it has errors.
 
     A ruleset that checked clean before (same bytes, version and operators) comes from the
@@ -155,11 +154,14 @@ def load_ruleset(ref: str, *, operators: Iterable[str] | None = None) -> m.Rules
     from rulewright.core.model import rulecache
 
     operators = list(operators) if operators is not None else None
-    name, raw = resolve(ref)
+    name, raw = resolve(ref, bundled_only=bundled_only)
     entry = rulecache.key(raw, operators)
     data = rulecache.get(entry)
     if data is not None:
-        return parse_ruleset(data, source=name, fingerprint=fingerprint(data))
+        try:  # the fingerprint is of the data that will run, whatever the entry claims
+            return parse_ruleset(data, source=name, fingerprint=fingerprint(data))
+        except Exception:  # an entry that passed its digest yet does not parse: rebuild it
+            pass
     from rulewright.core.model.yamlload import load_yaml  # only now: the cache spares most starts YAML
 
     doc = load_yaml(raw, name)

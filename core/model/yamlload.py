@@ -25,8 +25,8 @@ from ruamel.yaml.error import MarkedYAMLError, YAMLError
 from ruamel.yaml.reader import ReaderError
 
 from rulewright.core.model.diagnostics import Diagnostic, JsonPath, RulesetError
+from rulewright.core.model.files import MAX_BYTES
 
-MAX_BYTES = 2 * 1024 * 1024
 MAX_DEPTH = 64
 MAX_NODES = 200_000
 MAX_STRING = 10_000

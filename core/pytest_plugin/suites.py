@@ -31,6 +31,7 @@ from rulewright.core.authoring.suites import (
 )
 from rulewright.core.evaluate.engine import Engine
 from rulewright.core.model.diagnostics import Diagnostic, RulesetError
+from rulewright.core.model.files import read_bounded
 
 _ENGINES = pytest.StashKey[dict[str, Engine | RulesetError]]()
 _FACTORY = pytest.StashKey[EngineFactory]()
@@ -46,7 +47,7 @@ def pytest_collect_file(file_path: Path, parent: pytest.Collector) -> pytest.Col
     from ruamel.yaml import YAML
 
     try:
-        head = YAML(typ="safe").load(file_path.read_text("utf-8-sig"))
+        head = YAML(typ="safe").load(read_bounded(file_path).decode("utf-8-sig"))
     except Exception:
         return None
     if not (is_suite_data(head) and "ruleset" in head):
