@@ -41,3 +41,30 @@ def test_core_and_plugins_are_strictly_typed(tmp_path: Path) -> None:
         text=True,
     )
     assert proc.returncode == 0, proc.stdout + proc.stderr
+
+
+@pytest.mark.slow
+def test_example_plugin_is_strictly_typed_against_the_public_api(tmp_path: Path) -> None:
+    # The hooks, the types a plugin registers and the fixture types come from `rulewright.core`
+    # (issue 19: before, hookspecs said `Any` and none of these types were exported).
+    example = ROOT / "examples" / "rulewright-plugin-example"
+    (tmp_path / "rulewright").mkdir()
+    (tmp_path / "rulewright" / "core").symlink_to(ROOT / "core", target_is_directory=True)
+    for name in ("pyproject.toml", "rulewright_example.py", "tests"):
+        (tmp_path / name).symlink_to(example / name)
+    proc = subprocess.run(
+        [
+            sys.executable,
+            "-m",
+            "mypy",
+            "--cache-dir",
+            str(tmp_path / ".mypy_cache"),
+            "rulewright_example.py",
+            "tests",
+        ],
+        cwd=tmp_path,
+        capture_output=True,
+        text=True,
+    )
+    assert proc.returncode == 0, proc.stdout + proc.stderr
+    assert "strict = true" in (example / "pyproject.toml").read_text(encoding="utf-8")
