@@ -16,6 +16,7 @@ import pytest
 
 from rulewright.core import PluginConflict, make_plugin_host
 from rulewright.core.hooks import host as pluginhost
+from tests.conftest import MINIMAL
 
 GOOD = """
 from rulewright.core import hookimpl
@@ -319,28 +320,13 @@ def test_rules_plugins_shows_the_suffixes_each_adapter_claims(invoke) -> None:  
     assert "    suffixes: .csv, .json, .jsonl, .ndjson" in invoke("plugins").stdout.splitlines()
 
 
-ESCALATING = """\
-rulewright: 1
-id: esc
-version: 1.0.0
-title: Escalating
-status: draft
-provenance:
-  authors: [tests]
-  references: [{id: ref, citation: A citation}]
-  changes: [{version: 1.0.0, note: first}]
-inputs:
-  - {id: n, type: integer, question: How many?, minimum: 0, maximum: 10}
-escalations:
-  - {id: many, level: urgent, when: {fact: n, ge: 8}, message: Many.}
-outcomes:
-  - {id: any, label: Any, when: {fact: n, ge: 0}}
-"""
+# The minimal ruleset of conftest.py with one escalation of its own (n >= 8 is urgent).
+ESCALATING = MINIMAL + "escalations:\n  - {id: many, level: urgent, when: {fact: n, ge: 8}, message: Many.}\n"
 
 
 @pytest.fixture
 def escalating(tmp_path: Path) -> Path:
-    path = tmp_path / "esc.yaml"
+    path = tmp_path / "mini.yaml"
     path.write_text(ESCALATING, encoding="utf-8")
     return path
 
@@ -349,7 +335,7 @@ def test_switching_off_a_builtin_a_ruleset_relies_on_warns(
     escalating: Path, invoke, monkeypatch: pytest.MonkeyPatch
 ) -> None:  # type: ignore[no-untyped-def]
     monkeypatch.setenv("RULEWRIGHT_DISABLE_PLUGINS", "rulewright.plugins.escalation")
-    result = invoke("evaluate", str(escalating), "-a", "n=9")
+    result = invoke("evaluate", str(escalating), "-a", "n=9", "-a", "a=no")
     assert result.exit_code == 0 and json.loads(result.stdout)["urgency"] == "routine"
     assert (
         "relies on built-in plugin 'rulewright.plugins.escalation' for its 1 escalation(s)" in result.stderr
@@ -365,10 +351,10 @@ def test_strict_mode_refuses_a_switched_off_builtin_before_reading_records(
     monkeypatch.setenv("RULEWRIGHT_DISABLE_PLUGINS", "rulewright.plugins.escalation")
     if not how:
         monkeypatch.setenv("RULEWRIGHT_STRICT", "1")
-    result = invoke(*how, "evaluate", str(escalating), "-", input='{"n": 9}\n')
+    result = invoke(*how, "evaluate", str(escalating), "-", input='{"n": 9, "a": false}\n')
     assert (result.exit_code, result.stdout) == (2, "")
     assert (
-        "strict mode: ruleset esc@1.0.0 relies on built-in plugin 'rulewright.plugins.escalation'"
+        "strict mode: ruleset mini@1.0.0 relies on built-in plugin 'rulewright.plugins.escalation'"
         in result.stderr
     )
 
