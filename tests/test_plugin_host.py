@@ -393,3 +393,10 @@ def test_strict_mode_needs_an_allow_list_pinning_distribution_and_version(
         make_plugin_host(strict=True)
     monkeypatch.setenv("RULEWRIGHT_PLUGINS", "rw_one@rw-one==1.0")
     assert "one" in make_plugin_host(strict=True).registry.items["formats"]
+
+
+def test_a_misspelt_strict_setting_is_an_error_not_lax(monkeypatch: pytest.MonkeyPatch, invoke) -> None:  # type: ignore[no-untyped-def]
+    monkeypatch.setenv("RULEWRIGHT_STRICT", "ture")
+    with pytest.raises(pluginhost.PluginLoadError, match="RULEWRIGHT_STRICT='ture'"):
+        make_plugin_host()
+    assert invoke("plugins").exit_code == 2  # click refuses it as a flag value too

@@ -199,8 +199,14 @@ def _names(raw: str) -> set[str]:
 
 
 def strict_from_env() -> bool:
-    """Whether `RULEWRIGHT_STRICT` asks for strict mode (1, true, yes, on)."""
-    return os.environ.get(STRICT_ENV, "").strip().lower() in ("1", "true", "yes", "on")
+    """Whether `RULEWRIGHT_STRICT` asks for strict mode; a value that is neither yes nor no is an
+    error rather than a guess (a deployment that misspells it must not run lax)."""
+    value = os.environ.get(STRICT_ENV, "").strip().lower()
+    if value in ("1", "true", "yes", "on"):
+        return True
+    if value in ("", "0", "false", "no", "off"):
+        return False
+    raise PluginLoadError(f"{STRICT_ENV}={value!r}: use 1 (strict) or 0")
 
 
 @dataclass(frozen=True)
