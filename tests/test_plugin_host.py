@@ -158,6 +158,7 @@ def test_cli_reports_a_broken_plugin_and_keeps_working(install: Install, invoke)
     failed = json.loads(result.stdout)["failed"]
     assert failed[0]["distribution"] == "rw-broken" and "half-installed" in failed[0]["error"]
     assert "rw_broken" in result.stderr and "rw-broken 0.0.1" in result.stderr
+    assert "this run goes on without it (rules --strict stops instead)" in result.stderr
 
 
 def test_cli_refuses_to_guess_between_conflicting_plugins(install: Install, invoke) -> None:  # type: ignore[no-untyped-def]

@@ -33,8 +33,9 @@ class App:
         if not self._checked:
             self._checked = True
             _refuse_shadowed_commands(self._host)
+            # Outside strict mode a listed plugin that did not load is skipped: say what that costs.
             for failure in self._host.failures:
-                warn(failure.text())
+                warn(f"{failure.text()}; this run goes on without it (rules --strict stops instead)")
         return self._host
 
     def load(self, ref: str) -> Any:
