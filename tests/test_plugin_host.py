@@ -401,3 +401,19 @@ def test_a_misspelt_strict_setting_is_an_error_not_lax(monkeypatch: pytest.Monke
     with pytest.raises(pluginhost.PluginLoadError, match="RULEWRIGHT_STRICT='ture'"):
         make_plugin_host()
     assert invoke("plugins").exit_code == 2  # click refuses it as a flag value too
+
+
+def test_a_ruleset_needing_a_switched_off_operator_names_the_switch(
+    tmp_path: Path, invoke, monkeypatch: pytest.MonkeyPatch
+) -> None:  # type: ignore[no-untyped-def]
+    tags = "  - {id: tags, type: set, question: Tags?, values: [x, y]}\n"
+    text = MINIMAL.replace("inputs:\n", "inputs:\n" + tags).replace(
+        "when: {fact: a, eq: true}", "when: {fact: tags, op: contains_any, value: [x]}"
+    )
+    path = tmp_path / "tags.yaml"
+    path.write_text(text, encoding="utf-8")
+    assert invoke("evaluate", str(path), "-a", "n=1").exit_code == 0
+    monkeypatch.setenv("RULEWRIGHT_DISABLE_PLUGINS", "rulewright.plugins.operators")
+    result = invoke("evaluate", str(path), "-a", "n=1")
+    assert result.exit_code == 1 and "contains_any" in result.stderr
+    assert "switched off by RULEWRIGHT_DISABLE_PLUGINS: rulewright.plugins.operators" in result.stderr

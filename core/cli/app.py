@@ -47,6 +47,10 @@ class App:
         except RulesetError as exc:
             for diag in exc.diagnostics:
                 click.echo(diag.text(), err=True)
+            if self.host.switched_off:  # an operator the ruleset names may be a switched-off one's
+                warn(
+                    f"built-in plugin(s) switched off by RULEWRIGHT_DISABLE_PLUGINS: {', '.join(self.host.switched_off)}"
+                )
             raise click.exceptions.Exit(exitcodes.FINDINGS) from None
         for problem in self.host.unmet_needs(ruleset):
             if self.strict:
