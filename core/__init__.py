@@ -1,9 +1,13 @@
-"""rulewright's public API. Plugins and integrators import from here only."""
+"""rulewright's public API. Plugins and integrators import from here only.
+
+`PLUGIN_API_VERSION` is the version of the plugin API (hooks, the types below); what may change
+between versions is in docs/plugins/compatibility.md.
+"""
 
 from rulewright.core.evaluate.answers import from_text as answer_from_text
 from rulewright.core.evaluate.compiler import Compiler
 from rulewright.core.evaluate.engine import Engine, EngineError
-from rulewright.core.evaluate.logic import bounds, make_score
+from rulewright.core.evaluate.logic import ScoreValue, Truth, bounds, make_score
 from rulewright.core.evaluate.records import InputRecord, ReadOptions
 from rulewright.core.evaluate.result import (
     ErrorInfo,
@@ -17,37 +21,99 @@ from rulewright.core.evaluate.tracetext import score_text, trace_lines
 from rulewright.core.evaluate.writers import FormatOptions
 from rulewright.core.hooks.host import (
     DEFAULT_PLUGINS,
+    LoadFailure,
     PluginConflict,
     PluginHost,
+    PluginLoadError,
     hookimpl,
     make_plugin_host,
 )
+from rulewright.core.hooks.protocols import (
+    Operator,
+    RegisterCommand,
+    RegisterFormat,
+    RegisterInputAdapter,
+    RegisterOperator,
+    RegisterScorer,
+    ReportFinding,
+    ScoreFunction,
+    Scorer,
+)
+from rulewright.core.hooks.specs import PLUGIN_API_VERSION
 from rulewright.core.model.diagnostics import Diagnostic, RulesetError
 from rulewright.core.model.loader import bundled_rulesets, load_ruleset
 from rulewright.core.model.refs import score_order
-from rulewright.core.model.ruleset import LEVEL_RANK, LEVELS, Ruleset
+from rulewright.core.model.ruleset import (
+    LEVEL_RANK,
+    LEVELS,
+    Band,
+    Condition,
+    Input,
+    Outcome,
+    RedFlag,
+    Ruleset,
+    Score,
+    ScoreItem,
+)
+from rulewright.core.model.ruleset import Escalation as EscalationRule
+from rulewright.core.pytest_plugin.types import (
+    CliResult,
+    EngineFactory,
+    HostFactory,
+    RenderResults,
+    RulesCli,
+    RunSuites,
+)
 from rulewright.core.version import __version__
 
 __all__ = [
     "DEFAULT_PLUGINS",
     "LEVELS",
     "LEVEL_RANK",
+    "PLUGIN_API_VERSION",
+    "Band",
+    "CliResult",
     "Compiler",
+    "Condition",
     "Diagnostic",
     "Engine",
     "EngineError",
+    "EngineFactory",
     "ErrorInfo",
     "Escalation",
+    "EscalationRule",
     "FormatOptions",
+    "HostFactory",
+    "Input",
     "InputRecord",
+    "LoadFailure",
+    "Operator",
+    "Outcome",
     "OutcomeRef",
     "PluginConflict",
     "PluginHost",
+    "PluginLoadError",
     "ReadOptions",
+    "RedFlag",
     "RedFlagHit",
+    "RegisterCommand",
+    "RegisterFormat",
+    "RegisterInputAdapter",
+    "RegisterOperator",
+    "RegisterScorer",
+    "RenderResults",
+    "ReportFinding",
     "Result",
+    "RulesCli",
     "Ruleset",
     "RulesetError",
+    "RunSuites",
+    "Score",
+    "ScoreFunction",
+    "ScoreItem",
+    "ScoreValue",
+    "Scorer",
+    "Truth",
     "__version__",
     "answer_from_text",
     "bounds",

@@ -16,6 +16,7 @@ import pytest
 
 from rulewright.core import PluginConflict, make_plugin_host
 from rulewright.core.hooks import host as pluginhost
+from tests.conftest import MINIMAL
 
 GOOD = """
 from rulewright.core import hookimpl
@@ -157,6 +158,7 @@ def test_cli_reports_a_broken_plugin_and_keeps_working(install: Install, invoke)
     failed = json.loads(result.stdout)["failed"]
     assert failed[0]["distribution"] == "rw-broken" and "half-installed" in failed[0]["error"]
     assert "rw_broken" in result.stderr and "rw-broken 0.0.1" in result.stderr
+    assert "this run goes on without it (rules --strict stops instead)" in result.stderr
 
 
 def test_cli_refuses_to_guess_between_conflicting_plugins(install: Install, invoke) -> None:  # type: ignore[no-untyped-def]
@@ -198,3 +200,220 @@ def test_the_cheap_look_for_plugins_finds_what_importlib_metadata_would(
     assert not pluginhost._declared_on_path()
     monkeypatch.setattr(sys, "meta_path", [PathFinder, Finder()])
     assert pluginhost._declared_on_path()
+
+
+# --- issue 19: every conflict fails loudly; strict deployment mode -------------------------
+
+READER = """
+from rulewright.core import InputRecord, hookimpl
+
+class Reader:
+    extensions = {extensions}
+    def read(self, stream, ruleset, options):
+        for line in stream:
+            yield InputRecord({{}}, line=1)
+
+@hookimpl
+def rulewright_register_input_adapters(register):
+    register("{name}", Reader())
+"""
+
+COMMAND = """
+import click
+from rulewright.core import hookimpl
+
+@click.command("evaluate")
+def evaluate():
+    click.echo("not the real evaluate")
+
+@hookimpl
+def rulewright_register_commands(register):
+    register("evaluate", evaluate)
+"""
+
+CASES = "\n".join(json.dumps({"id": f"p-{i}", "bladder_bowel_control": i < 2}) for i in range(3))
+
+
+def test_input_adapter_claiming_a_builtin_suffix_fails_naming_both(
+    install: Install, invoke, tmp_path: Path
+) -> None:  # type: ignore[no-untyped-def]
+    # Before: the plugin silently read every .jsonl file; 2 emergencies came out routine, exit 0.
+    install("rw-reader", "0.3", "rw_reader", READER.format(extensions='(".JSONL",)', name="mine"))
+    cases = tmp_path / "cases.jsonl"
+    cases.write_text(CASES, encoding="utf-8")
+    result = invoke("evaluate", "leg-pain@1.0.0", str(cases))
+    assert (result.exit_code, result.stdout) == (2, "")
+    assert "input suffix '.jsonl'" in result.stderr
+    assert "'rulewright.plugins.adapters' (built-in)" in result.stderr and "rw-reader 0.3" in result.stderr
+
+
+def test_two_plugins_claiming_one_suffix_fail_naming_both(install: Install) -> None:
+    install("rw-one", "1.0", "rw_one", READER.format(extensions='(".tsv",)', name="tsv-a"))
+    install("rw-two", "2.0", "rw_two", READER.format(extensions='(".tsv", ".tab")', name="tsv-b"))
+    with pytest.raises(PluginConflict, match=r"input suffix '\.tsv'") as info:
+        make_plugin_host()
+    assert "'rw_one' (rw-one 1.0)" in str(info.value) and "'rw_two' (rw-two 2.0)" in str(info.value)
+
+
+def test_suffixes_declared_as_a_bare_string_are_refused(install: Install) -> None:
+    # `".json" in ".jsonl"` is true: a string would claim every suffix it contains.
+    install("rw-str", "1.0", "rw_str", READER.format(extensions='".jsonl"', name="str"))
+    host = make_plugin_host()
+    assert "str" not in host.registry.items["input_adapters"]
+    assert "extensions must be a tuple" in host.failures[0].error
+
+
+def test_two_distributions_with_one_entry_point_name_fail_naming_both(install: Install) -> None:
+    # Before: one was silently dropped.
+    install("rw-first", "1.0", "rw_first", GOOD.replace("{fmt}", "first"), ep_name="shared")
+    install("rw-second", "2.0", "rw_second", GOOD.replace("{fmt}", "second"), ep_name="shared")
+    with pytest.raises(PluginConflict, match="entry point 'shared'") as info:
+        make_plugin_host()
+    assert "rw-first 1.0" in str(info.value) and "rw-second 2.0" in str(info.value)
+
+
+def test_a_version_pin_alone_cannot_pick_between_two_distributions(
+    install: Install, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # Before: `shared==1.0` was satisfied by whichever distribution came first.
+    install("rw-first", "1.0", "rw_first", GOOD.replace("{fmt}", "first"), ep_name="shared")
+    install("rw-second", "1.0", "rw_second", GOOD.replace("{fmt}", "second"), ep_name="shared")
+    monkeypatch.setenv("RULEWRIGHT_PLUGINS", "shared==1.0")
+    with pytest.raises(PluginConflict, match="shared@DISTRIBUTION==VERSION"):
+        make_plugin_host()
+
+
+def test_allow_list_pins_the_distribution_of_an_entry_point(
+    install: Install, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    install("rw-first", "1.0", "rw_first", GOOD.replace("{fmt}", "first"), ep_name="shared")
+    install("rw-second", "1.0", "rw_second", GOOD.replace("{fmt}", "second"), ep_name="shared")
+    monkeypatch.setenv("RULEWRIGHT_PLUGINS", "shared@RW_Second==1.0")  # compared as pip does
+    host = make_plugin_host()
+    assert set(host.registry.items["formats"]) & {"first", "second"} == {"second"}
+    assert host.distributions["shared"] == ("rw-second", "1.0") and host.failures == []
+
+
+def test_entry_point_named_like_a_builtin_fails(install: Install) -> None:
+    install(
+        "rw-fake", "1.0", "rw_fake", GOOD.replace("{fmt}", "fake"), ep_name="rulewright.plugins.escalation"
+    )
+    with pytest.raises(PluginConflict, match="has the name of a built-in plugin"):
+        make_plugin_host()
+
+
+def test_plugin_command_shadowing_a_builtin_fails(install: Install, invoke) -> None:  # type: ignore[no-untyped-def]
+    # Before: `rules evaluate` ran the built-in, and `rules --help` listed the plugin's as well.
+    install("rw-cmd", "1.0", "rw_cmd", COMMAND)
+    result = invoke("evaluate", "leg-pain@1.0.0", "-a", "bladder_bowel_control=no")
+    assert (result.exit_code, result.stdout) == (2, "")
+    assert "command 'evaluate'" in result.stderr and "'rw_cmd' (rw-cmd 1.0)" in result.stderr
+
+
+def test_rules_plugins_shows_the_suffixes_each_adapter_claims(invoke) -> None:  # type: ignore[no-untyped-def]
+    rows = {r["name"]: r for r in json.loads(invoke("plugins", "--format", "json").stdout)["plugins"]}
+    assert rows["rulewright.plugins.adapters"]["provides"]["suffixes"] == [
+        ".csv",
+        ".json",
+        ".jsonl",
+        ".ndjson",
+    ]
+    assert "    suffixes: .csv, .json, .jsonl, .ndjson" in invoke("plugins").stdout.splitlines()
+
+
+# The minimal ruleset of conftest.py with one escalation of its own (n >= 8 is urgent).
+ESCALATING = MINIMAL + "escalations:\n  - {id: many, level: urgent, when: {fact: n, ge: 8}, message: Many.}\n"
+
+
+@pytest.fixture
+def escalating(tmp_path: Path) -> Path:
+    path = tmp_path / "mini.yaml"
+    path.write_text(ESCALATING, encoding="utf-8")
+    return path
+
+
+def test_switching_off_a_builtin_a_ruleset_relies_on_warns(
+    escalating: Path, invoke, monkeypatch: pytest.MonkeyPatch
+) -> None:  # type: ignore[no-untyped-def]
+    monkeypatch.setenv("RULEWRIGHT_DISABLE_PLUGINS", "rulewright.plugins.escalation")
+    result = invoke("evaluate", str(escalating), "-a", "n=9", "-a", "a=no")
+    assert result.exit_code == 0 and json.loads(result.stdout)["urgency"] == "routine"
+    assert (
+        "relies on built-in plugin 'rulewright.plugins.escalation' for its 1 escalation(s)" in result.stderr
+    )
+    listed = json.loads(invoke("plugins", "--format", "json").stdout)
+    assert listed["switched_off"] == ["rulewright.plugins.escalation"]
+
+
+@pytest.mark.parametrize("how", [["--strict"], []])
+def test_strict_mode_refuses_a_switched_off_builtin_before_reading_records(
+    how: list[str], escalating: Path, invoke, monkeypatch: pytest.MonkeyPatch
+) -> None:  # type: ignore[no-untyped-def]
+    monkeypatch.setenv("RULEWRIGHT_DISABLE_PLUGINS", "rulewright.plugins.escalation")
+    if not how:
+        monkeypatch.setenv("RULEWRIGHT_STRICT", "1")
+    result = invoke(*how, "evaluate", str(escalating), "-", input='{"n": 9, "a": false}\n')
+    assert (result.exit_code, result.stdout) == (2, "")
+    assert (
+        "strict mode: ruleset mini@1.0.0 relies on built-in plugin 'rulewright.plugins.escalation'"
+        in result.stderr
+    )
+
+
+def test_strict_mode_refuses_a_pinned_plugin_that_fails_to_import(
+    install: Install, invoke, monkeypatch: pytest.MonkeyPatch
+) -> None:  # type: ignore[no-untyped-def]
+    # Before: a warning, exit 0, and the escalation the plugin carried silently missing.
+    install("rw-broken", "0.0.1", "rw_broken", "import no_such_module_anywhere\n")
+    monkeypatch.setenv("RULEWRIGHT_PLUGINS", "rw_broken@rw-broken==0.0.1")
+    monkeypatch.setenv("RULEWRIGHT_STRICT", "yes")
+    result = invoke("evaluate", "leg-pain@1.0.0", "-", input='{"bladder_bowel_control": true}\n')
+    assert (result.exit_code, result.stdout) == (2, "")
+    assert "strict mode: plugin 'rw_broken' from rw-broken 0.0.1 failed to load" in result.stderr
+
+
+@pytest.mark.parametrize(
+    "allow, message",
+    [
+        (None, "strict mode needs RULEWRIGHT_PLUGINS"),
+        ("rw_one==1.0", "must pin entry point, distribution and version"),
+        ("rw_one@rw-one", "must pin entry point, distribution and version"),
+        ("rw_one@rw-one==2.0", "pins version 2.0"),
+        ("rw_one@rw-other==1.0", "lists rw_one@rw-other==1.0, which is not installed"),
+    ],
+)
+def test_strict_mode_needs_an_allow_list_pinning_distribution_and_version(
+    allow: str | None, message: str, install: Install, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    install("rw-one", "1.0", "rw_one", GOOD.replace("{fmt}", "one"))
+    if allow is None:
+        monkeypatch.delenv("RULEWRIGHT_PLUGINS", raising=False)
+    else:
+        monkeypatch.setenv("RULEWRIGHT_PLUGINS", allow)
+    with pytest.raises(pluginhost.PluginLoadError, match=message):
+        make_plugin_host(strict=True)
+    monkeypatch.setenv("RULEWRIGHT_PLUGINS", "rw_one@rw-one==1.0")
+    assert "one" in make_plugin_host(strict=True).registry.items["formats"]
+
+
+def test_a_misspelt_strict_setting_is_an_error_not_lax(monkeypatch: pytest.MonkeyPatch, invoke) -> None:  # type: ignore[no-untyped-def]
+    monkeypatch.setenv("RULEWRIGHT_STRICT", "ture")
+    with pytest.raises(pluginhost.PluginLoadError, match="RULEWRIGHT_STRICT='ture'"):
+        make_plugin_host()
+    assert invoke("plugins").exit_code == 2  # click refuses it as a flag value too
+
+
+def test_a_ruleset_needing_a_switched_off_operator_names_the_switch(
+    tmp_path: Path, invoke, monkeypatch: pytest.MonkeyPatch
+) -> None:  # type: ignore[no-untyped-def]
+    tags = "  - {id: tags, type: set, question: Tags?, values: [x, y]}\n"
+    text = MINIMAL.replace("inputs:\n", "inputs:\n" + tags).replace(
+        "when: {fact: a, eq: true}", "when: {fact: tags, op: contains_any, value: [x]}"
+    )
+    path = tmp_path / "tags.yaml"
+    path.write_text(text, encoding="utf-8")
+    assert invoke("evaluate", str(path), "-a", "n=1").exit_code == 0
+    monkeypatch.setenv("RULEWRIGHT_DISABLE_PLUGINS", "rulewright.plugins.operators")
+    result = invoke("evaluate", str(path), "-a", "n=1")
+    assert result.exit_code == 1 and "contains_any" in result.stderr
+    assert "switched off by RULEWRIGHT_DISABLE_PLUGINS: rulewright.plugins.operators" in result.stderr

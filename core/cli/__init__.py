@@ -16,6 +16,7 @@ import click
 
 from rulewright.core.cli import exitcodes
 from rulewright.core.cli.app import App, fail, warn
+from rulewright.core.hooks.host import STRICT_ENV
 from rulewright.core.version import __version__
 
 # Built-in commands: name -> "module:attribute", imported only when that command runs.
@@ -85,14 +86,22 @@ class RulesGroup(click.Group):
 
 @click.group(cls=RulesGroup, context_settings={"help_option_names": ["-h", "--help"]})
 @click.version_option(__version__, prog_name="rules")
+@click.option(
+    "--strict",
+    is_flag=True,
+    envvar=STRICT_ENV,
+    help=f"Deployment mode (or {STRICT_ENV}=1): the plugin allow-list must pin each plugin as "
+    "name@distribution==version, and a plugin that fails to load or a switched-off built-in "
+    "a ruleset relies on is exit 2 before any record is read.",
+)
 @click.pass_context
-def cli(ctx: click.Context) -> None:
+def cli(ctx: click.Context, strict: bool) -> None:
     """rulewright: check, test, compare and evaluate clinical decision rulesets.
 
     Results go to stdout, diagnostics to stderr. Exit codes: 0 ok, 1 findings (invalid
     ruleset, error records, ...), 2 usage or internal error, 3 `--fail-on` level reached.
     """
-    ctx.ensure_object(App)
+    ctx.ensure_object(App).strict = strict
 
 
 def _terminate(signum: int, frame: object) -> None:

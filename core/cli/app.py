@@ -9,25 +9,33 @@ from typing import Any, NoReturn
 import click
 
 from rulewright.core.cli import exitcodes
-from rulewright.core.hooks.host import PluginConflict, PluginHost, make_plugin_host
+from rulewright.core.hooks.host import PluginConflict, PluginHost, PluginLoadError, make_plugin_host
 from rulewright.core.model.diagnostics import RulesetError
 
 
 @dataclass
 class App:
     _host: PluginHost | None = field(default=None, repr=False)
+    strict: bool = False  # `rules --strict` / RULEWRIGHT_STRICT: a plugin problem is exit 2
+    _checked: bool = field(default=False, repr=False)
 
     @property
     def host(self) -> PluginHost:
         """The plugin host, built on first use; load failures are reported once on stderr."""
         if self._host is None:
             try:
-                self._host = make_plugin_host()
+                self._host = make_plugin_host(strict=self.strict)
             except PluginConflict as exc:
                 # Two plugins claim one name: refuse to guess which one a deployment meant.
                 fail(f"plugin conflict: {exc}")
+            except PluginLoadError as exc:
+                fail(str(exc))
+        if not self._checked:
+            self._checked = True
+            _refuse_shadowed_commands(self._host)
+            # Outside strict mode a listed plugin that did not load is skipped: say what that costs.
             for failure in self._host.failures:
-                warn(failure.text())
+                warn(f"{failure.text()}; this run goes on without it (rules --strict stops instead)")
         return self._host
 
     def load(self, ref: str) -> Any:
@@ -35,11 +43,32 @@ class App:
         from rulewright.core.model.loader import load_ruleset
 
         try:
-            return load_ruleset(ref, operators=self.host.registry.items["operators"])
+            ruleset = load_ruleset(ref, operators=self.host.registry.items["operators"])
         except RulesetError as exc:
             for diag in exc.diagnostics:
                 click.echo(diag.text(), err=True)
+            if self.host.switched_off:  # an operator the ruleset names may be a switched-off one's
+                warn(
+                    f"built-in plugin(s) switched off by RULEWRIGHT_DISABLE_PLUGINS: {', '.join(self.host.switched_off)}"
+                )
             raise click.exceptions.Exit(exitcodes.FINDINGS) from None
+        for problem in self.host.unmet_needs(ruleset):
+            if self.strict:
+                fail(f"strict mode: {problem}")
+            warn(problem)
+        return ruleset
+
+
+def _refuse_shadowed_commands(host: PluginHost) -> None:
+    """A plugin command named like a built-in one would be listed but never run: refuse it."""
+    from rulewright.core.cli import COMMANDS  # the group's module imports this one
+
+    for name, owner in host.registry.owners["commands"].items():
+        if name in COMMANDS:
+            fail(
+                f"plugin conflict: command {name!r} is registered by both rules (built-in command) "
+                f"and {host.registry.label(owner)}; uninstall it or leave it out of RULEWRIGHT_PLUGINS"
+            )
 
 
 def warn(message: str) -> None:

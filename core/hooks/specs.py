@@ -8,34 +8,57 @@ Per-evaluation hooks are called once per implementation, in plugin order, and ea
 isolated: an exception or a malformed return value turns *that case* into an `error` result that
 names the plugin and still carries every red flag the core found. No hook can remove a red flag
 or lower urgency.
+
+The parameters are typed; the types, and Protocols for what plugins register (`Operator`,
+`Scorer`, the `Register...` callbacks), are exported from `rulewright.core`.
+`rulewright.core.PLUGIN_API_VERSION` says which version of this API is installed
+(docs/plugins/compatibility.md).
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping
-from typing import Any
+from collections.abc import Mapping
+from typing import TYPE_CHECKING, Any
 
 import pluggy
 
+from rulewright.core.hooks.protocols import (
+    RegisterCommand,
+    RegisterFormat,
+    RegisterInputAdapter,
+    RegisterOperator,
+    RegisterScorer,
+    ReportFinding,
+)
+from rulewright.core.model.ruleset import Ruleset
+
+if TYPE_CHECKING:  # annotations only: the engine and its results come from the stage above
+    from rulewright.core.evaluate.engine import Engine
+    from rulewright.core.evaluate.result import Escalation, Result
+
 hookspec = pluggy.HookspecMarker("rulewright")
 
-Register = Callable[[str, Any], None]
+PLUGIN_API_VERSION = (1, 0)
+"""(major, minor) of the hooks and types in this module: a minor release may add hooks,
+parameters plugins need not take, and optional attributes; only a major one removes or changes
+what a plugin relies on (docs/plugins/compatibility.md)."""
 
 # --- registration: called once when an Engine or the CLI builds its plugin registry ----------
 
 
 @hookspec
-def rulewright_register_operators(register: Register) -> None:
+def rulewright_register_operators(register: RegisterOperator) -> None:
     """Register condition operators: `register("starts_with", fn)`.
 
-    `fn(answer, value) -> bool` is called only with an answered fact (a missing answer makes the
-    condition unknown without calling it). Rulesets use it as `{fact: x, op: starts_with, value: v}`.
-    Analysis treats plugin operators as opaque, so prefer the built-in comparisons.
+    `fn(answer, value) -> bool | None` (an `Operator`) is called only with an answered fact (a
+    missing answer makes the condition unknown without calling it); None means it cannot tell.
+    Rulesets use it as `{fact: x, op: starts_with, value: v}`. Analysis treats plugin operators
+    as opaque, so prefer the built-in comparisons.
     """
 
 
 @hookspec
-def rulewright_register_scorers(register: Register) -> None:
+def rulewright_register_scorers(register: RegisterScorer) -> None:
     """Register scorers: `register("weighted-sum", scorer)`.
 
     A ruleset names its scorer with `scoring:` (default `weighted-sum`). `scorer.compile(ruleset,
@@ -47,7 +70,7 @@ def rulewright_register_scorers(register: Register) -> None:
 
 
 @hookspec
-def rulewright_register_formats(register: Register) -> None:
+def rulewright_register_formats(register: RegisterFormat) -> None:
     """Register output formats: `register("jsonl", factory)`.
 
     `factory(stream, options) -> writer`, where `stream` is a text stream and `options` a
@@ -63,10 +86,11 @@ def rulewright_register_formats(register: Register) -> None:
 
 
 @hookspec
-def rulewright_register_input_adapters(register: Register) -> None:
+def rulewright_register_input_adapters(register: RegisterInputAdapter) -> None:
     """Register input adapters: `register("csv", adapter)`.
 
-    `adapter.extensions` lists the file suffixes it claims (e.g. `(".csv",)`);
+    `adapter.extensions` is a tuple of the file suffixes it claims (e.g. `(".csv",)`); a suffix
+    another adapter claims (a built-in's too) fails loudly, naming both plugins;
     `adapter.read(stream, ruleset, options) -> Iterator[InputRecord]` reads a binary stream and
     yields one `InputRecord` per record, an unparseable record as an `InputRecord` with `error`
     set, so nothing is dropped.
@@ -90,15 +114,18 @@ def rulewright_register_input_adapters(register: Register) -> None:
 
 
 @hookspec
-def rulewright_register_commands(register: Register) -> None:
-    """Register extra CLI commands: `register("name", click_command)`; `rules NAME` runs it."""
+def rulewright_register_commands(register: RegisterCommand) -> None:
+    """Register extra CLI commands: `register("name", click_command)`; `rules NAME` runs it.
+
+    A name a built-in command has (`evaluate`, `validate`, ...) fails loudly, naming the plugin.
+    """
 
 
 # --- per evaluation: called for every case ---------------------------------------------------
 
 
 @hookspec
-def rulewright_prepare_facts(ruleset: Any, record: Mapping[str, Any]) -> Mapping[str, Any] | None:
+def rulewright_prepare_facts(ruleset: Ruleset, record: Mapping[str, Any]) -> Mapping[str, Any] | None:
     """Adjust a raw record before its answers are type-checked (e.g. rename keys, convert units).
 
     `ruleset` is the `Ruleset` being evaluated; `record` the case as read (answers by input id,
@@ -108,7 +135,9 @@ def rulewright_prepare_facts(ruleset: Any, record: Mapping[str, Any]) -> Mapping
 
 
 @hookspec
-def rulewright_escalate(engine: Any, ruleset: Any, facts: Mapping[str, Any], result: Any) -> list[Any] | None:
+def rulewright_escalate(
+    engine: Engine, ruleset: Ruleset, facts: Mapping[str, Any], result: Result
+) -> list[Escalation | Mapping[str, str]] | None:
     """Add escalations after the outcome is decided: return a list of `Escalation` (or dicts with
     `id`, `level`, `message` and optionally `action`), or None.
 
@@ -122,7 +151,7 @@ def rulewright_escalate(engine: Any, ruleset: Any, facts: Mapping[str, Any], res
 
 
 @hookspec
-def rulewright_evaluation_finished(ruleset: Any, result: Any) -> None:
+def rulewright_evaluation_finished(ruleset: Ruleset, result: Result) -> None:
     """Observe a finished result (audit, metrics): `result` is the final `Result` of one case of
     `ruleset` (a `Ruleset`). Read-only; the return value is ignored, and an exception here is
     recorded like any plugin failure."""
@@ -132,7 +161,7 @@ def rulewright_evaluation_finished(ruleset: Any, result: Any) -> None:
 
 
 @hookspec
-def rulewright_validate_ruleset(ruleset: Any, report: Callable[..., None]) -> None:
+def rulewright_validate_ruleset(ruleset: Ruleset, report: ReportFinding) -> None:
     """Add lint findings to `rules validate`: `report(code, message, path=(...), severity="warning")`.
 
     `ruleset` is the `Ruleset` that passed the schema and semantic checks.

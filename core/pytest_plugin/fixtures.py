@@ -14,9 +14,8 @@ Extend this module rather than adding a second fixtures plugin.
 from __future__ import annotations
 
 import io
-from collections.abc import Callable, Iterable
+from collections.abc import Iterable
 from pathlib import Path
-from typing import Any
 
 import pytest
 
@@ -26,9 +25,7 @@ from rulewright.core.evaluate.result import Result
 from rulewright.core.evaluate.writers import FormatOptions
 from rulewright.core.hooks.host import DEFAULT_PLUGINS, PluginHost, make_plugin_host
 from rulewright.core.model.ruleset import Ruleset
-
-HostFactory = Callable[..., PluginHost]
-EngineFactory = Callable[..., Engine]
+from rulewright.core.pytest_plugin.types import EngineFactory, HostFactory, RenderResults, RunSuites
 
 
 @pytest.fixture
@@ -78,7 +75,7 @@ def rulewright_cli() -> RulesRunner:
 
 
 @pytest.fixture
-def rulewright_render(rulewright_host: PluginHost) -> Callable[..., str]:
+def rulewright_render(rulewright_host: PluginHost) -> RenderResults:
     """`render(fmt, results, host=None, ruleset=None, explain=False)`: the text an output format
     writes for these `Result`s, exactly as `rules evaluate --format fmt` would (write each, close)."""
 
@@ -102,7 +99,7 @@ def rulewright_render(rulewright_host: PluginHost) -> Callable[..., str]:
 
 
 @pytest.fixture
-def rulewright_run_suites(rulewright_host: PluginHost) -> Callable[..., Any]:
+def rulewright_run_suites(rulewright_host: PluginHost) -> RunSuites:
     """`run(*paths_or_refs, host=None)`: run YAML test suites as `rules test` does; returns the report.
 
     Handy for a plugin author to check that the bundled suites still pass with their plugin

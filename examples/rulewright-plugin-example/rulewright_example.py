@@ -10,10 +10,10 @@ The escalation is illustrative, not clinical advice: it shows the mechanics.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping
+from collections.abc import Mapping
 from typing import Any, TextIO
 
-from rulewright.core import Escalation, FormatOptions, Result, hookimpl
+from rulewright.core import Engine, Escalation, FormatOptions, RegisterFormat, Result, Ruleset, hookimpl
 
 
 class TriageLineWriter:
@@ -34,13 +34,13 @@ class TriageLineWriter:
 
 
 @hookimpl
-def rulewright_register_formats(register: Callable[[str, Any], None]) -> None:
+def rulewright_register_formats(register: RegisterFormat) -> None:
     register("triage-line", TriageLineWriter)
 
 
 @hookimpl
 def rulewright_escalate(
-    engine: Any, ruleset: Any, facts: Mapping[str, Any], result: Any
+    engine: Engine, ruleset: Ruleset, facts: Mapping[str, Any], result: Result
 ) -> list[Escalation] | None:
     if ruleset.input("pain_severe") is None or facts.get("pain_severe") is not True:
         return None
