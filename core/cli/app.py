@@ -31,7 +31,8 @@ class App:
         return self._host
 
     def load(self, ref: str) -> Any:
-        """Load a ruleset for a command, exiting 1 with every diagnostic if it is invalid."""
+        """Load a ruleset for a command; if it cannot be found or loaded, exit 2 with every
+        diagnostic (the command did not run; `rules validate` reports an invalid one as a finding)."""
         from rulewright.core.model.loader import load_ruleset
 
         try:
@@ -39,7 +40,7 @@ class App:
         except RulesetError as exc:
             for diag in exc.diagnostics:
                 click.echo(diag.text(), err=True)
-            raise click.exceptions.Exit(exitcodes.FINDINGS) from None
+            raise click.exceptions.Exit(exitcodes.USAGE) from None
 
 
 def warn(message: str) -> None:
