@@ -170,7 +170,7 @@ def evaluate(
     stop = on_error == "fail"
     jobs = jobs or os.cpu_count() or 1
     try:
-        with Sink(output) as stream:
+        with Sink(output, reads=input_path) as stream:
             writer = _plugin_call(formats[fmt], who, stream, options)
             # Opened only once the writer exists, so a writer that fails to start leaves no file open.
             if answers:
