@@ -101,7 +101,7 @@ def cli(ctx: click.Context) -> None:
     ctx.ensure_object(App)
 
 
-_STOPPED_BY = {signal.SIGINT: exitcodes.INTERRUPTED, signal.SIGTERM: exitcodes.TERMINATED}
+_STOPPED_BY: dict[int, int] = {signal.SIGINT: exitcodes.INTERRUPTED, signal.SIGTERM: exitcodes.TERMINATED}
 
 
 def _stop(signum: int, frame: object) -> None:
