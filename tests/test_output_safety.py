@@ -1,8 +1,9 @@
 """`rules evaluate -o FILE` is safe to point anywhere a pipeline might (docs/security.md).
 
 - A symbolic link that another user planted in a world-writable sticky folder (/tmp) is never
-  followed, whether it names the file or a folder on the way: the kernel's protected_symlinks
-  rule, applied by the tool itself (it is often off: containers, some distributions).
+  followed, whether it names the file or a folder on the way, and a file planted there is not
+  written over: the kernel's protected_symlinks and protected_regular rules, applied by the
+  tool itself (they are often off: containers, some distributions).
 - A file it replaces keeps its owner, group and mode; when they cannot be kept, it is left as it
   was.
 - The output is never the input, whatever path, link or hard link names it.
@@ -60,7 +61,7 @@ def results(path: Path) -> list[str]:
 
 @as_root
 @pytest.mark.parametrize("jobs", ["1", "2"])
-def test_a_link_another_user_planted_in_a_sticky_folder_is_not_followed(
+def test_a_link_or_file_another_user_planted_in_a_sticky_folder_is_refused(
     tmp_path: Path, cases: Path, jobs: str
 ) -> None:
     public = tmp_path / "public"  # like /tmp
@@ -74,14 +75,21 @@ def test_a_link_another_user_planted_in_a_sticky_folder_is_not_followed(
     for name, target in planted.items():
         (public / name).symlink_to(target)
         os.lchown(public / name, OTHER_UID, -1)
-    for out in ("public/out.jsonl", "public/folder/out.jsonl"):
+    # A file planted there would keep its owner: that user could change the output.
+    (public / "theirs.jsonl").write_text("theirs\n")
+    os.chown(public / "theirs.jsonl", OTHER_UID, -1)
+    refusals = {
+        "public/out.jsonl": "follow a symbolic link",
+        "public/folder/out.jsonl": "follow a symbolic link",
+        "public/theirs.jsonl": "write over a file",
+    }
+    for out, what in refusals.items():
         done = rules(tmp_path, str(cases), "-o", out, "--jobs", jobs)
         assert done.returncode == 2, done.stderr
-        assert (
-            f"cannot write --output {out}: refusing to follow a symbolic link owned by uid {OTHER_UID}"
-            in (done.stderr.decode())
-        )
+        refusal = f"cannot write --output {out}: refusing to {what} owned by uid {OTHER_UID}"
+        assert refusal in done.stderr.decode()
     assert secret.read_text() == "root only\n" and stat.S_IMODE(secret.stat().st_mode) == 0o600
+    assert (public / "theirs.jsonl").read_text() == "theirs\n"
     assert list((tmp_path / "private").iterdir()) == [] and partials(tmp_path) == []
     # The kernel's rule follows a link of the user running it, or of the folder's owner.
     os.lchown(public / "out.jsonl", os.geteuid(), -1)
@@ -92,7 +100,7 @@ def test_a_link_another_user_planted_in_a_sticky_folder_is_not_followed(
     assert (public / "out.jsonl").is_symlink() and partials(tmp_path) == []
 
 
-def test_the_protected_symlinks_rule() -> None:
+def test_the_sticky_folder_rule() -> None:
     from rulewright.core.cli import follow
 
     def stat_of(mode: int, uid: int) -> os.stat_result:
@@ -100,11 +108,12 @@ def test_the_protected_symlinks_rule() -> None:
 
     me, other, owner = os.geteuid(), OTHER_UID, OTHER_UID + 1
     sticky_open, folder = stat.S_IFDIR | 0o1777, stat.S_IFDIR
-    assert not follow.may_follow(stat_of(sticky_open, owner), stat_of(stat.S_IFLNK, other))
-    assert follow.may_follow(stat_of(sticky_open, owner), stat_of(stat.S_IFLNK, me))
-    assert follow.may_follow(stat_of(sticky_open, owner), stat_of(stat.S_IFLNK, owner))
-    for mode in (0o777, 0o1775, 0o755):  # not sticky, or not writable by all: any link is followed
-        assert follow.may_follow(stat_of(folder | mode, owner), stat_of(stat.S_IFLNK, other))
+    for kind in (stat.S_IFLNK, stat.S_IFREG):
+        assert not follow.trusted(stat_of(sticky_open, owner), stat_of(kind, other))
+        assert follow.trusted(stat_of(sticky_open, owner), stat_of(kind, me))
+        assert follow.trusted(stat_of(sticky_open, owner), stat_of(kind, owner))
+        for mode in (0o777, 0o1775, 0o755):  # not sticky, or not writable by all: anyone's
+            assert follow.trusted(stat_of(folder | mode, owner), stat_of(kind, other))
 
 
 @as_root

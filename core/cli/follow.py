@@ -6,7 +6,10 @@ link that another user planted in a world-writable folder such as /tmp would sen
 output onto any file root can write. So every link on the way is checked against the rule the
 Linux kernel applies with `fs.protected_symlinks = 1` (often off in containers): a link in a
 world-writable sticky folder is followed only if it belongs to the user following it or to the
-folder's owner. A link that fails the rule is refused with `UnsafeLink`, never followed.
+folder's owner. A link that fails the rule is refused with `Planted`, never followed. The file
+the path ends at obeys the same rule (the kernel's `protected_regular` and `protected_fifos`):
+written over, a file another user planted there would hand that user the output (it keeps its
+owner), free to change before the next step of a pipeline reads it.
 
 The walk holds each folder open, and `Place` keeps the last one: the caller creates, renames
 and removes relative to that descriptor, so a folder on the way swapped for a link after the
@@ -32,8 +35,9 @@ _OBJECT = re.compile(r"[a-z_]+:\[[^\]/]*\]")
 the kernel can follow it."""
 
 
-class UnsafeLink(OSError):
-    """A symbolic link the protected_symlinks rule does not allow this user to follow."""
+class Planted(OSError):
+    """A link or a file in a world-writable sticky folder that neither this user nor the
+    folder's owner owns: never followed, never written over."""
 
 
 @dataclass
@@ -52,14 +56,15 @@ class Place:
             self.folder = None
 
 
-def may_follow(folder: os.stat_result, link: os.stat_result) -> bool:
-    """The kernel's protected_symlinks rule (fs/namei.c, may_follow_link)."""
+def trusted(folder: os.stat_result, entry: os.stat_result) -> bool:
+    """The kernel's rule for an entry of a world-writable sticky folder (fs/namei.c,
+    may_follow_link, may_create_in_sticky): it belongs to this user or to the folder's owner."""
     sticky_and_open = folder.st_mode & (stat.S_ISVTX | stat.S_IWOTH) == stat.S_ISVTX | stat.S_IWOTH
-    return not sticky_and_open or link.st_uid in (os.geteuid(), folder.st_uid)
+    return not sticky_and_open or entry.st_uid in (os.geteuid(), folder.st_uid)
 
 
 def locate(path: str) -> Place:
-    """Follow `path` to the folder and name it leads to; raises UnsafeLink or another OSError."""
+    """Follow `path` to the folder and name it leads to; raises Planted or another OSError."""
     if not _HOLDS:
         return Place(None, os.path.realpath(path))
     parts, is_folder = _parts(path)
@@ -79,7 +84,16 @@ def locate(path: str) -> Place:
                 if parts:
                     raise
                 return Place(folder, part)  # a new file
-            if not stat.S_ISLNK(info.st_mode):
+            link = stat.S_ISLNK(info.st_mode)
+            if (link or not parts) and not trusted(os.fstat(folder), info):
+                what = "follow a symbolic link" if link else "write over a file"
+                raise Planted(
+                    errno.EACCES,
+                    f"refusing to {what} owned by uid {info.st_uid} in a world-writable sticky "
+                    "folder (the kernel's protected_symlinks and protected_regular rules)",
+                    path,
+                )
+            if not link:
                 if not parts:
                     return Place(folder, part)
                 folder = _enter(folder, part)
@@ -87,13 +101,6 @@ def locate(path: str) -> Place:
             links += 1
             if links > MAX_LINKS:
                 raise OSError(errno.ELOOP, os.strerror(errno.ELOOP), path)
-            if not may_follow(os.fstat(folder), info):
-                raise UnsafeLink(
-                    errno.EACCES,
-                    f"refusing to follow a symbolic link owned by uid {info.st_uid} in a "
-                    "world-writable sticky folder (the kernel's protected_symlinks rule)",
-                    path,
-                )
             text = os.readlink(part, dir_fd=folder)
             if not parts and _OBJECT.fullmatch(text) and not _exists(text, folder):
                 return Place(folder, part, through_kernel=True)
