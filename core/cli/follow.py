@@ -21,18 +21,13 @@ from __future__ import annotations
 
 import errno
 import os
-import re
 import stat
-from dataclasses import dataclass
 
 MAX_LINKS = 40
 """Links followed before giving up, as the kernel does (ELOOP)."""
 
 _FOLDER = getattr(os, "O_PATH", os.O_RDONLY) | os.O_DIRECTORY | os.O_CLOEXEC
 _HOLDS = os.open in os.supports_dir_fd and os.rename in os.supports_dir_fd  # os.replace too
-_OBJECT = re.compile(r"[a-z_]+:\[[^\]/]*\]")
-"""What /proc/self/fd/N reads as for a pipe or socket (`-o /dev/stdout`): not a path; only
-the kernel can follow it."""
 
 
 class Planted(OSError):
@@ -40,15 +35,13 @@ class Planted(OSError):
     folder's owner owns: never followed, never written over."""
 
 
-@dataclass
 class Place:
     """The folder (an open descriptor; None without descriptor-relative calls) and the name in
     it that a path leads to. `through_kernel`: the last link is one only the kernel can follow
     (a pipe or a socket under /proc): open `name` in `folder` as it is, never create or rename."""
 
-    folder: int | None
-    name: str
-    through_kernel: bool = False
+    def __init__(self, folder: int | None, name: str, *, through_kernel: bool = False) -> None:
+        self.folder, self.name, self.through_kernel = folder, name, through_kernel
 
     def close(self) -> None:
         if self.folder is not None:
@@ -102,7 +95,7 @@ def locate(path: str) -> Place:
             if links > MAX_LINKS:
                 raise OSError(errno.ELOOP, os.strerror(errno.ELOOP), path)
             text = os.readlink(part, dir_fd=folder)
-            if not parts and _OBJECT.fullmatch(text) and not _exists(text, folder):
+            if not parts and _kernel_object(text) and not _exists(text, folder):
                 return Place(folder, part, through_kernel=True)
             more, is_folder = _parts(text)
             if is_folder and not parts:
@@ -137,3 +130,10 @@ def _exists(name: str, folder: int) -> bool:
     except OSError:
         return False
     return True
+
+
+def _kernel_object(text: str) -> bool:
+    """What /proc/self/fd/N reads as for a pipe or a socket (`pipe:[1234]`, behind
+    `-o /dev/stdout`): not a path; only the kernel can follow it."""
+    kind, sep, rest = text.partition(":[")
+    return bool(sep) and kind.isidentifier() and rest.endswith("]") and "/" not in rest
