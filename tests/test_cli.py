@@ -134,7 +134,7 @@ def test_output_file_is_written_whole_or_not_at_all(invoke: Invoke, tmp_path: Pa
     assert len(out.read_text().splitlines()) == 3
     out.unlink()
     assert (
-        invoke("evaluate", "leg-pain@1.0.0", str(cases), "-o", str(out), "--on-error", "fail").exit_code == 1
+        invoke("evaluate", "leg-pain@1.0.0", str(cases), "-o", str(out), "--on-error", "fail").exit_code == 2
     )
     assert not out.exists() and not list(tmp_path.glob(".rules-*"))
 
@@ -164,8 +164,8 @@ def test_invalid_ruleset_exits_1_with_positions(invoke: Invoke, write_ruleset: C
         and "unknown-input" in result.stdout
         and "did you mean 'n'" in result.stdout
     )
-    result = invoke("evaluate", str(path), "-a", "n=1")
-    assert result.exit_code == 1 and "unknown-input" in result.stderr
+    result = invoke("evaluate", str(path), "-a", "n=1")  # it cannot be loaded: the run never starts
+    assert result.exit_code == 2 and "unknown-input" in result.stderr
 
 
 def test_validate_json_and_bundled(invoke: Invoke) -> None:
@@ -213,8 +213,8 @@ def test_closed_stdout_ends_quietly(tmp_path: Path) -> None:
     assert proc.stderr == ""  # no traceback, and no complaint about the closed pipe
 
 
-def test_an_unknown_ruleset_is_a_finding_naming_what_is_bundled(invoke: Invoke) -> None:
+def test_an_unknown_ruleset_exits_2_naming_what_is_bundled(invoke: Invoke) -> None:
     result = invoke("evaluate", "no-such-rule", "--answer", "x=1")
-    assert result.exit_code == 1
+    assert result.exit_code == 2
     assert "not-found" in result.stderr and "leg-pain" in result.stderr
     assert result.stdout == ""

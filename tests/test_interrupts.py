@@ -63,7 +63,7 @@ def test_a_signal_mid_batch_leaves_no_output_file(sig: signal.Signals, run: str,
         wait_for_partial(tmp_path, proc)
         proc.send_signal(sig)
         _, err = proc.communicate(timeout=60)
-    assert proc.returncode != 0
+    assert proc.returncode == 128 + sig  # 130 or 143, even while the workers are being forked
     assert b"Traceback" not in err
     assert not (tmp_path / "out.jsonl").exists()
     assert not list(tmp_path.glob(".rules-*"))  # the partial file is removed too
@@ -95,4 +95,4 @@ def test_a_closed_stdout_ends_quietly(tmp_path: Path) -> None:
         proc.wait(timeout=120)
         err = proc.stderr.read()
     assert b"Traceback" not in err
-    assert proc.returncode in (0, 1)
+    assert proc.returncode == 141  # 128 + SIGPIPE, as a shell reports it

@@ -576,7 +576,7 @@ def test_workers_whose_results_the_main_process_writes_end_with_the_run(
         "evaluate", "leg-pain@1.0.0", str(cases), "--on-error", "fail", "--jobs", "2", "--format", "jsonl"
     )
     if failure == "stop":
-        assert result.exit_code == 1
+        assert result.exit_code == 2  # stopped at the error record: not a complete run
         written = [json.loads(line)["input"]["line"] for line in result.stdout.splitlines()]
         assert written == list(range(1, 3002))
     else:

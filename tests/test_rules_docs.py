@@ -223,7 +223,7 @@ def test_output_file_since_a_path_and_usage_errors(
     assert "Outcomes changed: `high`, `low`" in doc
     assert invoke("docs").exit_code == 2
     assert invoke("docs", "leg-pain", "--bundled", str(tmp_path)).exit_code == 2
-    assert invoke("docs", "leg-pain@9.9.9").exit_code == 1
+    assert invoke("docs", "leg-pain@9.9.9").exit_code == 2
 
 
 @pytest.mark.slow

@@ -6,11 +6,12 @@ need lazily, so `rules evaluate` never loads the analysis or authoring stages.
 
 from __future__ import annotations
 
+import contextlib
 import gc
 import os
 import signal
 import sys
-from typing import Any
+from typing import Any, NoReturn
 
 import click
 
@@ -61,6 +62,9 @@ class RulesGroup(click.Group):
     def invoke(self, ctx: click.Context) -> Any:
         try:
             return super().invoke(ctx)
+        except BrokenPipeError:
+            # Here, before click's own handler, which would make a closed stdout exit 1.
+            _closed_pipe()
         except (click.exceptions.ClickException, click.exceptions.Exit, click.exceptions.Abort):
             raise
         except Exception as exc:
@@ -98,27 +102,48 @@ class RulesGroup(click.Group):
 def cli(ctx: click.Context, strict: bool) -> None:
     """rulewright: check, test, compare and evaluate clinical decision rulesets.
 
-    Results go to stdout, diagnostics to stderr. Exit codes: 0 ok, 1 findings (invalid
-    ruleset, error records, ...), 2 usage or internal error, 3 `--fail-on` level reached.
+    Results go to stdout, diagnostics to stderr. Exit codes: 0 ok; 1 findings of a complete
+    run (error records, failing tests, an invalid ruleset, ...); 2 not run or not complete
+    (usage, a ruleset that cannot be loaded, an unsafe --output, an internal error); 3
+    `--fail-on` level reached; 130 SIGINT; 141 stdout closed; 143 SIGTERM.
     """
     ctx.ensure_object(App).strict = strict
 
 
-def _terminate(signum: int, frame: object) -> None:
-    raise SystemExit(128 + signum)
+_STOPPED_BY: dict[int, int] = {signal.SIGINT: exitcodes.INTERRUPTED, signal.SIGTERM: exitcodes.TERMINATED}
+
+
+def _stop(signum: int, frame: object) -> None:
+    """SIGINT and SIGTERM unwind the run like an exception (an `--output` removes its partial
+    file, `--jobs` workers are stopped) and end it with 128 + the signal's number, as a shell
+    reports a command a signal ended, not the 1 of a complete run with findings."""
+    message = f"rules: stopped by {signal.Signals(signum).name}; the output is incomplete\n"
+    with contextlib.suppress(OSError):
+        # Straight to the descriptor: the handler may run inside a write to sys.stderr.
+        os.write(2, message.encode())
+    raise SystemExit(_STOPPED_BY[signum])
+
+
+def _closed_pipe() -> NoReturn:
+    """Stdout's reader went away (`rules ... | head`): end quietly with 141, what a shell reports
+    for a tool a closed pipe ended, so `set -o pipefail` sees an incomplete output, not success."""
+    # Python docs, "Note on SIGPIPE": point stdout at devnull so the final flush cannot fail.
+    try:
+        devnull = os.open(os.devnull, os.O_WRONLY)
+        os.dup2(devnull, sys.stdout.fileno())
+    except (OSError, ValueError):  # no real descriptor (a test runner's stand-in)
+        pass
+    raise SystemExit(exitcodes.CLOSED_PIPE)
 
 
 def main(argv: list[str] | None = None) -> None:
-    """Console-script entry point: handles a closed stdout (`rules ... | head`) quietly."""
-    # SIGTERM unwinds like Ctrl-C does, so `--output` removes its unfinished temporary file.
-    signal.signal(signal.SIGTERM, _terminate)
+    """Console-script entry point: signals and a closed stdout end with their own exit codes."""
+    for signum in _STOPPED_BY:
+        signal.signal(signum, _stop)
     try:
         cli.main(args=argv, prog_name="rules", standalone_mode=True)
     except BrokenPipeError:
-        # Python docs, "Note on SIGPIPE": point stdout at devnull so the final flush cannot fail.
-        devnull = os.open(os.devnull, os.O_WRONLY)
-        os.dup2(devnull, sys.stdout.fileno())
-        sys.exit(exitcodes.FINDINGS)
+        _closed_pipe()
     finally:
         # The process ends here. Frozen, what it built (modules, the ruleset, the engine, a
         # batch's decisions) is freed without the collector walking it all once more at

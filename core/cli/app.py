@@ -39,7 +39,8 @@ class App:
         return self._host
 
     def load(self, ref: str) -> Any:
-        """Load a ruleset for a command, exiting 1 with every diagnostic if it is invalid."""
+        """Load a ruleset for a command; if it cannot be found or loaded, exit 2 with every
+        diagnostic (the command did not run; `rules validate` reports an invalid one as a finding)."""
         from rulewright.core.model.loader import load_ruleset
 
         try:
@@ -51,7 +52,7 @@ class App:
                 warn(
                     f"built-in plugin(s) switched off by RULEWRIGHT_DISABLE_PLUGINS: {', '.join(self.host.switched_off)}"
                 )
-            raise click.exceptions.Exit(exitcodes.FINDINGS) from None
+            raise click.exceptions.Exit(exitcodes.USAGE) from None
         for problem in self.host.unmet_needs(ruleset):
             if self.strict:
                 fail(f"strict mode: {problem}")

@@ -170,7 +170,7 @@ def evaluate(
     stop = on_error == "fail"
     jobs = jobs or os.cpu_count() or 1
     try:
-        with Sink(output) as stream:
+        with Sink(output, reads=input_path) as stream:
             writer = _plugin_call(formats[fmt], who, stream, options)
             # Opened only once the writer exists, so a writer that fails to start leaves no file open.
             if answers:
@@ -209,10 +209,8 @@ def evaluate(
                     tally.blank_lines += read_options.blank_lines
             if not done:
                 stream.abandon()
-                fail(
-                    f"line {tally.first_error}: {tally.first_error_message} (--on-error fail)",
-                    exitcodes.FINDINGS,
-                )
+                # Exit 2, not 1: the run stopped, so its output is not complete.
+                fail(f"line {tally.first_error}: {tally.first_error_message} (--on-error fail); stopping")
             _plugin_call(writer.close, who)
     except WriterFailed as exc:
         fail(str(exc))
@@ -224,12 +222,13 @@ def evaluate(
     finally:
         if source is not None:
             source.close()
+    at_least = LEVEL_RANK[fail_on] if fail_on else None
+    reached = sum(n for u, n in tally.urgency.items() if at_least is not None and LEVEL_RANK[u] >= at_least)
     if not quiet and not answers:
-        click.echo(tally.summary(), err=True)
-    if fail_on and tally.max_rank >= LEVEL_RANK[fail_on]:
-        raise click.exceptions.Exit(exitcodes.FAIL_ON)
-    if tally.status["error"]:
-        raise click.exceptions.Exit(exitcodes.FINDINGS)
+        note = f"; --fail-on {fail_on} reached by {reached} record{'s' * (reached != 1)}" if reached else ""
+        click.echo(tally.summary() + note, err=True)
+    if code := exitcodes.for_batch(tally.status["error"], reached):  # --fail-on wins over error records
+        raise click.exceptions.Exit(code)
 
 
 def _flushed(results: Iterator[Result], stream: Sink) -> Iterator[Result]:
