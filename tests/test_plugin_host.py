@@ -415,5 +415,5 @@ def test_a_ruleset_needing_a_switched_off_operator_names_the_switch(
     assert invoke("evaluate", str(path), "-a", "n=1").exit_code == 0
     monkeypatch.setenv("RULEWRIGHT_DISABLE_PLUGINS", "rulewright.plugins.operators")
     result = invoke("evaluate", str(path), "-a", "n=1")
-    assert result.exit_code == 1 and "contains_any" in result.stderr
+    assert result.exit_code == 2 and "contains_any" in result.stderr
     assert "switched off by RULEWRIGHT_DISABLE_PLUGINS: rulewright.plugins.operators" in result.stderr
