@@ -1,4 +1,4 @@
-"""Built-in input adapters: JSON Lines, JSON (one object or an array) and CSV.
+"""Built-in input adapters: JSON Lines, JSON (one object or an array) and CSV (csvreader.py).
 
 Every adapter yields exactly one `InputRecord` per record in the input, in order; a record that
 cannot be read becomes an `InputRecord` with `error` set, never a gap. Blank lines are skipped
@@ -8,8 +8,6 @@ and counted in `options.blank_lines`.
 from __future__ import annotations
 
 import codecs
-import csv
-import io
 import json
 import os
 import re
@@ -18,7 +16,7 @@ from typing import Any, BinaryIO
 
 import orjson  # strict RFC 8259: NaN and Infinity are rejected, as they should be in a record
 
-from rulewright.core import InputRecord, ReadOptions, Ruleset, answer_from_text, clipped, hookimpl
+from rulewright.core import InputRecord, ReadOptions, Ruleset, clipped, hookimpl
 from rulewright.plugins.salvage import bad_id, exact_id, salvaged, skip_value, space
 
 _KEY_END = re.compile(rb'"\s*:')
@@ -163,7 +161,7 @@ def _bad_json(exc: Exception, raw: bytes | str = b"") -> tuple[str, str]:
     return "invalid_json", f"invalid JSON: {exc}"
 
 
-def _lines(stream: BinaryIO, limit: int) -> Iterator[bytes | None]:
+def bounded_lines(stream: BinaryIO, limit: int) -> Iterator[bytes | None]:
     """The stream's lines; None for a line longer than `limit`, which is skipped unread."""
     if limit <= 0:
         yield from stream
@@ -235,7 +233,7 @@ class JsonLines:
     extensions = (".jsonl", ".ndjson")
 
     def read(self, stream: BinaryIO, ruleset: Ruleset, options: ReadOptions) -> Iterator[InputRecord]:
-        yield from self.read_lines(_lines(stream, options.max_line_bytes), options)
+        yield from self.read_lines(bounded_lines(stream, options.max_line_bytes), options)
 
     def split(
         self, stream: BinaryIO, ruleset: Ruleset, options: ReadOptions, size: int
@@ -396,89 +394,10 @@ def _elements(raw: bytes, id_field: str | None) -> Iterator[InputRecord]:
         yield InputRecord(position + 1, None, problem)
 
 
-class Csv:
-    """CSV with a header row, typed by the ruleset's inputs. An empty cell is missing, never false."""
-
-    extensions = (".csv",)
-
-    def read(self, stream: BinaryIO, ruleset: Ruleset, options: ReadOptions) -> Iterator[InputRecord]:
-        # surrogateescape: a bad byte spoils only its own row (the decoder reads ahead in
-        # chunks, so a strict one would fail rows before the bad byte, or stop the file).
-        text = io.TextIOWrapper(stream, encoding="utf-8-sig", errors="surrogateescape", newline="")
-        try:
-            yield from self._rows(text, {i.id: i for i in ruleset.inputs}, options)
-        finally:
-            text.detach()  # the caller owns (and closes) the binary stream
-
-    def _rows(
-        self, text: io.TextIOWrapper, inputs: dict[str, Any], options: ReadOptions
-    ) -> Iterator[InputRecord]:
-        reader = csv.reader(text)
-        try:
-            header = next(reader)
-        except StopIteration:
-            return
-        except (UnicodeDecodeError, csv.Error) as exc:
-            yield InputRecord(
-                1, None, _bad_json(exc) if isinstance(exc, UnicodeDecodeError) else ("invalid_csv", str(exc))
-            )
-            return
-        header = [h.strip() for h in header]
-        twice = sorted({h for h in header if header.count(h) > 1})
-        row = 0
-        while True:
-            start = reader.line_num + 1
-            try:
-                cells = next(reader)
-            except StopIteration:
-                return
-            except UnicodeDecodeError as exc:
-                row += 1
-                yield InputRecord(start, None, _bad_json(exc), row)
-                return  # the decoder cannot resynchronise
-            except csv.Error as exc:
-                row += 1
-                yield InputRecord(start, None, ("invalid_csv", str(exc)), row)
-                continue
-            if not any(c.strip() for c in cells):
-                options.blank_lines += 1
-                continue
-            row += 1
-            if twice:
-                yield InputRecord(
-                    start, None, ("duplicate_key", f"column {twice[0]!r} appears twice in the header"), row
-                )
-                continue
-            bad = next((c for c in cells if _undecodable(c)), None)
-            if bad is not None:
-                yield InputRecord(start, None, ("invalid_utf8", "row is not valid UTF-8"), row)
-                continue
-            if len(cells) != len(header):
-                yield InputRecord(
-                    start,
-                    None,
-                    ("invalid_csv", f"row has {len(cells)} cells; the header has {len(header)}"),
-                    row,
-                )
-                continue
-            record: dict[str, Any] = {}
-            for name, cell in zip(header, cells, strict=True):
-                cell = cell.strip()
-                if cell == "":
-                    continue
-                record[name] = answer_from_text(inputs.get(name), cell)
-            yield InputRecord(
-                start, record, None, row, record.get(options.id_field) if options.id_field else None
-            )
-
-
-def _undecodable(cell: str) -> bool:
-    """True if the cell holds bytes that were not UTF-8 (kept as lone surrogates by the decoder)."""
-    return any("\udc80" <= c <= "\udcff" for c in cell)
-
-
 @hookimpl
 def rulewright_register_input_adapters(register: Callable[[str, Any], None]) -> None:
     register("jsonl", JsonLines())
     register("json", Json())
+    from rulewright.plugins.csvreader import Csv  # it reads lines as JSON Lines does (bounded_lines)
+
     register("csv", Csv())
