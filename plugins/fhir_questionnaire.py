@@ -194,7 +194,8 @@ class _Reading:
         self.problems: list[AnswerProblem] = []
 
     def problem(self, code: str, message: str) -> None:
-        self.problems.append(AnswerProblem(code, message))
+        # A path into deeply nested items can be long: an error record stays small.
+        self.problems.append(AnswerProblem(code, message if len(message) <= 1024 else message[:1000] + "..."))
 
     def items(self, items: Any, where: str) -> None:
         """Every item with answers, nested groups and answers' child items included."""
