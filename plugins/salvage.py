@@ -62,8 +62,9 @@ _EXACT = json.JSONDecoder(parse_constant=_reject_constant, parse_float=_float_or
 def exact_id(text: str, id_field: str) -> Any:
     """The id of a JSON object as written: a big integer exactly, and a decimal that a double
     would round as its text (a string), so two patients never share an id. Infinite if it was
-    too large to be a finite number."""
-    return _EXACT.decode(text).get(id_field)
+    too large to be a finite number. (Read with `top_level`, which no depth elsewhere can stop.)"""
+    ids = (top_level(text, id_field) or {}).get(id_field) or [None]
+    return ids[-1]
 
 
 def bad_id(record_id: Any) -> bool:
