@@ -156,9 +156,9 @@ def _record(
             answers_from_copies(copies(zip(names, cells_, strict=False)))[0]
             for names, cells_ in ((header, values), (header[::-1], values[::-1]))
         )
-        ids = {repr(r.get(id_field)) for r in readings} if id_field else set()
+        shown = {repr(r.get(id_field)) for r in readings} if id_field else set()
         problem = ("invalid_csv", f"row has {len(values)} cells; the header has {len(header)}")
-        record_id = readings[0].get(id_field) if id_field and len(ids) == 1 else None
+        record_id = readings[0].get(id_field) if id_field and len(shown) == 1 else None
         return InputRecord(line, {}, problem, row, record_id, readings)
     found = copies(zip(header, values, strict=False))
     ids = found.pop(id_field, [None]) if id_field else [None]

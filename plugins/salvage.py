@@ -3,7 +3,7 @@
 A record with a key twice, a byte that is not UTF-8, a field nested too deeply or a syntax error
 is an error record, but the answers around the bad part can still be read, and must be: a red
 flag they raise is screened (docs/security.md, "Readers"). `top_level` walks the record's top
-object key by key with the standard library's own scanner, skipping a value it cannot read and
+object key by key with the standard library's own decoder, skipping a value it cannot read and
 going on after it.
 """
 
@@ -13,7 +13,6 @@ import json
 import math
 import re
 from decimal import Decimal, InvalidOperation
-from json.decoder import scanstring
 from typing import Any
 
 from rulewright.core import InputRecord, answers_from_copies
@@ -118,7 +117,7 @@ def top_level(text: str, id_field: str | None) -> dict[str, list[Any]] | None:
             pos = space(text, pos)
             if not text.startswith('"', pos):
                 break
-            key, pos = scanstring(text, pos + 1)
+            key, pos = _PLAIN.raw_decode(text, pos)  # a JSON string: the key
             pos = space(text, pos)
             if not text.startswith(":", pos):
                 break
