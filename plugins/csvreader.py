@@ -25,7 +25,8 @@ from typing import Any, BinaryIO
 from rulewright.core import InputRecord, ReadOptions, Ruleset, answer_from_text, answers_from_copies, clipped
 from rulewright.plugins.adapters import bounded_lines
 
-_SURROGATE = re.compile("[\udc80-\udcff]")
+_STRAY = "\ud800"
+_SURROGATE = re.compile("[\ud800\udc80-\udcff]")
 _NAME = re.compile(r"\s*[A-Za-z_][\w.-]*\s*")
 
 
@@ -40,12 +41,15 @@ class _Row:
         except UnicodeDecodeError:
             text, clean = raw.decode("utf-8", "surrogateescape"), False  # a bad byte spoils its cell
         body = text.rstrip("\n").removesuffix("\r")
-        if clean and not any(mark in body for mark in ('"', "\r", "\0")):
+        if clean and '"' not in body and "\r" not in body:
             # No quote: the cells are what the commas part (the csv module agrees, faster).
             self.cells: list[str | None] = body.split(",") if body else []  # type: ignore[assignment]
             return
+        # A bare CR, which the csv module refuses, spoils only its cell: it stands in as a lone
+        # surrogate, which decoded UTF-8 never holds.
+        stray = "\r" in body
         try:
-            cells = next(csv.reader([body + "\n"]), [])
+            cells = next(csv.reader([body.replace("\r", _STRAY) + "\n"]), [])
         except csv.Error as exc:
             self.cells = []
             self.problem = ("invalid_csv", f"invalid CSV: {exc}")
@@ -57,8 +61,14 @@ class _Row:
         self.cells = [None if _SURROGATE.search(c) else c for c in cells]
         if self.unclosed:
             self.cells[-1] = None
-        elif None in self.cells:
-            self.problem = ("invalid_utf8", f"row is not valid UTF-8 (cell {self.cells.index(None) + 1})")
+        if None in self.cells[: len(self.cells) - self.unclosed]:
+            cell = self.cells.index(None) + 1
+            bad = stray and _STRAY in cells[cell - 1]
+            self.problem = (
+                ("invalid_csv", f"cell {cell} holds a carriage return inside the line")
+                if bad
+                else ("invalid_utf8", f"row is not valid UTF-8 (cell {cell})")
+            )
 
     def blank(self) -> bool:
         return self.problem is None and not self.unclosed and not any(c and c.strip() for c in self.cells)

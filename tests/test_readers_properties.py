@@ -24,7 +24,11 @@ FLAG = "bladder_bowel"
 KEY = "bladder_bowel_control"
 
 _json = st.recursive(
-    st.none() | st.booleans() | st.integers() | st.floats(allow_nan=False) | st.text(max_size=8),
+    st.none()
+    | st.booleans()
+    | st.integers()
+    | st.floats(allow_nan=False, allow_infinity=False)
+    | st.text(max_size=8),
     lambda inner: st.lists(inner, max_size=3) | st.dictionaries(st.text(max_size=4), inner, max_size=3),
     max_leaves=12,
 )
@@ -94,3 +98,22 @@ def test_every_fhir_bundle_entry_gives_one_result_and_a_readable_red_flag_answer
     for result, (items, flagged) in zip(results, entries, strict=True):
         if flagged and isinstance(items, list):
             assert [flag.id for flag in result.red_flags] == [FLAG], (items, result.to_record()["error"])
+
+
+_cell = st.text(alphabet='ab ",\r\xe9', max_size=6)
+
+
+@settings(max_examples=150, deadline=None)
+@given(rows=st.lists(st.tuples(st.lists(_cell, max_size=4), st.booleans()), min_size=1, max_size=8))
+def test_every_csv_line_gives_one_result_and_a_quote_never_swallows_the_next(
+    rows: list[tuple[list[str], bool]],
+) -> None:
+    """Junk cells (quotes, commas, CRs, a Latin-1 byte) before a yes to the red-flag question:
+    one result per non-blank line, in order, and a yes before any quote raises the flag."""
+    header = b"id," + KEY.encode() + b",x,y,z"
+    body = [(b"p,true," if flagged else b"p,") + ",".join(cells).encode("latin-1") for cells, flagged in rows]
+    results = _results("csv", header + b"\n" + b"\n".join(body) + b"\n")
+    assert [r.line for r in results] == [n for n, line in enumerate(body, 2) if line.strip(b", \r")]
+    for result, line in zip(results, (b for b in body if b.strip(b", \r")), strict=True):
+        if line.startswith(b"p,true,"):
+            assert [flag.id for flag in result.red_flags] == [FLAG], (line, result.to_record()["error"])
