@@ -8,7 +8,7 @@ from rulewright.core.evaluate.answers import from_text as answer_from_text
 from rulewright.core.evaluate.compiler import Compiler
 from rulewright.core.evaluate.engine import Engine, EngineError
 from rulewright.core.evaluate.logic import ScoreValue, Truth, bounds, make_score
-from rulewright.core.evaluate.records import InputRecord, ReadOptions
+from rulewright.core.evaluate.records import InputRecord, ReadOptions, answers_from_copies, clipped
 from rulewright.core.evaluate.result import (
     ErrorInfo,
     Escalation,
@@ -116,8 +116,10 @@ __all__ = [
     "Truth",
     "__version__",
     "answer_from_text",
+    "answers_from_copies",
     "bounds",
     "bundled_rulesets",
+    "clipped",
     "hookimpl",
     "json_default",
     "load_ruleset",

@@ -1,4 +1,4 @@
-"""Built-in input adapters: JSON Lines, JSON (one object or an array) and CSV.
+"""Built-in input adapters: JSON Lines, JSON (one object or an array) and CSV (csvreader.py).
 
 Every adapter yields exactly one `InputRecord` per record in the input, in order; a record that
 cannot be read becomes an `InputRecord` with `error` set, never a gap. Blank lines are skipped
@@ -8,8 +8,6 @@ and counted in `options.blank_lines`.
 from __future__ import annotations
 
 import codecs
-import csv
-import io
 import json
 import os
 import re
@@ -18,7 +16,8 @@ from typing import Any, BinaryIO
 
 import orjson  # strict RFC 8259: NaN and Infinity are rejected, as they should be in a record
 
-from rulewright.core import InputRecord, ReadOptions, Ruleset, answer_from_text, hookimpl
+from rulewright.core import InputRecord, ReadOptions, Ruleset, clipped, hookimpl
+from rulewright.plugins.salvage import bad_id, exact_id, salvaged, skip_value, space
 
 _KEY_END = re.compile(rb'"\s*:')
 
@@ -113,7 +112,10 @@ def _unreadable(value: Any) -> tuple[str, str] | None:
             return "invalid_json", "invalid JSON: a \\u escape encodes half a surrogate pair, not a character"
         return None
     if isinstance(value, _Ambiguous):
-        return "duplicate_key", f"key {value.duplicate!r} appears twice in one object; which answer is meant?"
+        return (
+            "duplicate_key",
+            f"key {clipped(value.duplicate)} appears twice in one object; which answer is meant?",
+        )
     items: Any = ()
     if isinstance(value, dict):
         items = (x for kv in value.items() for x in kv)
@@ -124,6 +126,22 @@ def _unreadable(value: Any) -> tuple[str, str] | None:
         if found:
             return found
     return None
+
+
+def _record(line: int, data: dict[str, Any], raw: bytes | str, id_field: str | None) -> InputRecord:
+    """The record read from a JSON object, its id exactly as written (a float id is rare: only
+    then is the text read again, for the digits a double cannot hold)."""
+    record_id = data.get(id_field) if id_field else None
+    if type(record_id) is not float:
+        return InputRecord(line, data, None, None, record_id)
+    assert id_field is not None
+    text = raw if isinstance(raw, str) else raw.decode("utf-8")
+    record_id = exact_id(text, id_field)
+    if bad_id(record_id):
+        answers = {k: v for k, v in data.items() if k != id_field}
+        return InputRecord(line, answers, ("invalid_id", f"{clipped(id_field)} is not a finite number"))
+    data[id_field] = record_id
+    return InputRecord(line, data, None, None, record_id)
 
 
 def _bad_json(exc: Exception, raw: bytes | str = b"") -> tuple[str, str]:
@@ -143,7 +161,7 @@ def _bad_json(exc: Exception, raw: bytes | str = b"") -> tuple[str, str]:
     return "invalid_json", f"invalid JSON: {exc}"
 
 
-def _lines(stream: BinaryIO, limit: int) -> Iterator[bytes | None]:
+def bounded_lines(stream: BinaryIO, limit: int) -> Iterator[bytes | None]:
     """The stream's lines; None for a line longer than `limit`, which is skipped unread."""
     if limit <= 0:
         yield from stream
@@ -215,7 +233,7 @@ class JsonLines:
     extensions = (".jsonl", ".ndjson")
 
     def read(self, stream: BinaryIO, ruleset: Ruleset, options: ReadOptions) -> Iterator[InputRecord]:
-        yield from self.read_lines(_lines(stream, options.max_line_bytes), options)
+        yield from self.read_lines(bounded_lines(stream, options.max_line_bytes), options)
 
     def split(
         self, stream: BinaryIO, ruleset: Ruleset, options: ReadOptions, size: int
@@ -271,9 +289,10 @@ class JsonLines:
         yield from self.read_lines((None if 0 < limit < len(raw) else raw for raw in lines), options)
 
     @staticmethod
-    def plain_record(raw: bytes) -> dict[str, Any] | None:
+    def plain_record(raw: bytes, id_field: str | None = "id") -> dict[str, Any] | None:
         """The record on one line when it is a flat JSON object that needs no further check;
-        None for anything else (blank, malformed, nested, a key twice, a byte-order mark).
+        None for anything else (blank, malformed, nested, a key twice, a byte-order mark, an id
+        that is a float: its exact digits are read by `read_chunk`).
 
         What `read_chunk` would read from the line, without an `InputRecord`: the fast lane of
         `rules evaluate` takes such lines and hands every other line to `read_chunk`.
@@ -283,7 +302,9 @@ class JsonLines:
         except orjson.JSONDecodeError:
             return None
         # `_plainly_unique`, written out: this runs once per line of a batch.
-        return data if type(data) is dict and raw.count(b":") == len(data) else None
+        if type(data) is not dict or raw.count(b":") != len(data):
+            return None
+        return data if id_field is None or type(data.get(id_field)) is not float else None
 
     def read_lines(self, lines: Iterable[bytes | None], options: ReadOptions) -> Iterator[InputRecord]:
         id_field = options.id_field
@@ -298,140 +319,85 @@ class JsonLines:
             if not raw.strip():
                 options.blank_lines += 1
                 continue
-            try:
-                data, suspicious = _parse(raw)
-                problem = _unreadable(data) if suspicious else None
-            except (ValueError, RecursionError) as exc:
-                yield InputRecord(line, None, _bad_json(exc, raw.rstrip(b"\r\n")))
-                continue
-            if problem:
-                yield InputRecord(line, None, problem)
-                continue
-            if type(data) is not dict:
-                yield InputRecord(
-                    line,
-                    None,
-                    ("not_an_object", f"a record must be a JSON object, not {type(data).__name__}"),
-                )
-                continue
-            yield InputRecord(line, data, None, None, data.get(id_field) if id_field else None)
+            yield _one(line, raw, id_field)
+
+
+def _one(line: int, raw: bytes, id_field: str | None) -> InputRecord:
+    """The record in one JSON text (a line, an element of an array). One that cannot be read
+    whole is an error record with the answers that could be read (`salvage.py`)."""
+    try:
+        data, suspicious = _parse(raw)
+        problem = _unreadable(data) if suspicious else None
+    except (ValueError, RecursionError) as exc:
+        data, problem = None, _bad_json(exc, raw.rstrip(b"\r\n"))
+    if problem:
+        return salvaged(line, raw, problem, id_field)
+    if type(data) is not dict:
+        return InputRecord(
+            line, None, ("not_an_object", f"a record must be a JSON object, not {type(data).__name__}")
+        )
+    return _record(line, data, raw, id_field)
 
 
 class Json:
     extensions = (".json",)
 
     def read(self, stream: BinaryIO, ruleset: Ruleset, options: ReadOptions) -> Iterator[InputRecord]:
-        raw = b""
+        raw = stream.read()
+        raw = raw[3:] if raw.startswith(codecs.BOM_UTF8) else raw
+        id_field = options.id_field
         try:
-            raw = stream.read()
-            data, suspicious = _parse(raw[3:] if raw.startswith(codecs.BOM_UTF8) else raw)
-        except (ValueError, RecursionError) as exc:
-            yield InputRecord(1, None, _bad_json(exc, raw))
+            data, suspicious = _parse(raw)
+        except (ValueError, RecursionError):
+            data, suspicious = None, True
+        records = data if type(data) is list else [data]
+        if suspicious or any(type(r) is dict and type(r.get(id_field)) is float for r in records):
+            # Something to look at closely: each element is read on its own, from its own text.
+            yield from _elements(raw, id_field)
             return
         # In an array, `line` is the element's 1-based position.
-        records = data if type(data) is list else [data]
         for position, item in enumerate(records, 1):
-            try:
-                problem = _unreadable(item) if suspicious else None
-            except RecursionError as exc:
-                problem = _bad_json(exc)
-            if problem:
-                yield InputRecord(position, None, problem)
-            elif not isinstance(item, dict):
+            if not isinstance(item, dict):
                 yield InputRecord(
                     position,
                     None,
                     ("not_an_object", f"a record must be a JSON object, not {type(item).__name__}"),
                 )
             else:
-                yield InputRecord(
-                    position, item, None, None, item.get(options.id_field) if options.id_field else None
-                )
+                yield InputRecord(position, item, None, None, item.get(id_field) if id_field else None)
 
 
-class Csv:
-    """CSV with a header row, typed by the ruleset's inputs. An empty cell is missing, never false."""
-
-    extensions = (".csv",)
-
-    def read(self, stream: BinaryIO, ruleset: Ruleset, options: ReadOptions) -> Iterator[InputRecord]:
-        # surrogateescape: a bad byte spoils only its own row (the decoder reads ahead in
-        # chunks, so a strict one would fail rows before the bad byte, or stop the file).
-        text = io.TextIOWrapper(stream, encoding="utf-8-sig", errors="surrogateescape", newline="")
+def _elements(raw: bytes, id_field: str | None) -> Iterator[InputRecord]:
+    """The records of a JSON document read one element of its array at a time, so an element
+    that cannot be read is an error record in place and the others are read as usual."""
+    text = raw.decode("utf-8", "surrogateescape")
+    pos = space(text, 0)
+    if not text.startswith("[", pos):
+        yield _one(1, raw, id_field)
+        return
+    pos = end = space(text, pos + 1)
+    position, last = 0, None
+    while not text.startswith("]", pos) or position:
         try:
-            yield from self._rows(text, {i.id: i for i in ruleset.inputs}, options)
-        finally:
-            text.detach()  # the caller owns (and closes) the binary stream
-
-    def _rows(
-        self, text: io.TextIOWrapper, inputs: dict[str, Any], options: ReadOptions
-    ) -> Iterator[InputRecord]:
-        reader = csv.reader(text)
-        try:
-            header = next(reader)
-        except StopIteration:
-            return
-        except (UnicodeDecodeError, csv.Error) as exc:
-            yield InputRecord(
-                1, None, _bad_json(exc) if isinstance(exc, UnicodeDecodeError) else ("invalid_csv", str(exc))
-            )
-            return
-        header = [h.strip() for h in header]
-        twice = sorted({h for h in header if header.count(h) > 1})
-        row = 0
-        while True:
-            start = reader.line_num + 1
-            try:
-                cells = next(reader)
-            except StopIteration:
-                return
-            except UnicodeDecodeError as exc:
-                row += 1
-                yield InputRecord(start, None, _bad_json(exc), row)
-                return  # the decoder cannot resynchronise
-            except csv.Error as exc:
-                row += 1
-                yield InputRecord(start, None, ("invalid_csv", str(exc)), row)
-                continue
-            if not any(c.strip() for c in cells):
-                options.blank_lines += 1
-                continue
-            row += 1
-            if twice:
-                yield InputRecord(
-                    start, None, ("duplicate_key", f"column {twice[0]!r} appears twice in the header"), row
-                )
-                continue
-            bad = next((c for c in cells if _undecodable(c)), None)
-            if bad is not None:
-                yield InputRecord(start, None, ("invalid_utf8", "row is not valid UTF-8"), row)
-                continue
-            if len(cells) != len(header):
-                yield InputRecord(
-                    start,
-                    None,
-                    ("invalid_csv", f"row has {len(cells)} cells; the header has {len(header)}"),
-                    row,
-                )
-                continue
-            record: dict[str, Any] = {}
-            for name, cell in zip(header, cells, strict=True):
-                cell = cell.strip()
-                if cell == "":
-                    continue
-                record[name] = answer_from_text(inputs.get(name), cell)
-            yield InputRecord(
-                start, record, None, row, record.get(options.id_field) if options.id_field else None
-            )
-
-
-def _undecodable(cell: str) -> bool:
-    """True if the cell holds bytes that were not UTF-8 (kept as lone surrogates by the decoder)."""
-    return any("\udc80" <= c <= "\udcff" for c in cell)
+            end = skip_value(text, pos)
+        except ValueError:
+            end = len(text)  # the array never ends: this element runs to the end of the text
+        position += 1
+        last = _one(position, text[pos:end].encode("utf-8", "surrogateescape"), id_field)
+        yield last
+        if not text.startswith(",", end):
+            break
+        pos = space(text, end + 1)
+    closed = text.startswith("]", end) and not text[end + 1 :].strip(" \t\r\n")
+    if not closed and (last is None or last.error is None):
+        problem = ("invalid_json", "invalid JSON: the array is not closed by `]`, or text follows it")
+        yield InputRecord(position + 1, None, problem)
 
 
 @hookimpl
 def rulewright_register_input_adapters(register: Callable[[str, Any], None]) -> None:
     register("jsonl", JsonLines())
     register("json", Json())
+    from rulewright.plugins.csvreader import Csv  # it reads lines as JSON Lines does (bounded_lines)
+
     register("csv", Csv())

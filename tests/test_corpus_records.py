@@ -177,8 +177,9 @@ def test_hostile_fhir_responses_each_get_one_result_and_keep_red_flags(tmp_path:
     assert [r["status"] for r in out[:2]] == ["error", "error"]
     assert urgency[:2] == ["emergency", "emergency"]
     assert all("bladder_bowel" in {f["id"] for f in r["red_flags"]} for r in out[:2])
-    # Entries 3-4: the same question answered twice is ambiguous: not screened, at least review.
+    # Entries 3-4: the same question answered twice is an error, and a copy that raises the red
+    # flag raises it (issue 18: never settle a duplicate by picking one copy).
     assert [r["error"]["code"] for r in out[2:4]] == ["duplicate_answer", "duplicate_answer"]
-    assert all("bladder_bowel" in r["not_screened"] for r in out[2:4])
+    assert all("bladder_bowel" in {f["id"] for f in r["red_flags"]} for r in out[2:4])
     assert out[10]["urgency"] == "emergency"
     assert code == 1

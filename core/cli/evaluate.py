@@ -399,10 +399,14 @@ def _detect(adapters: dict[str, Any], path: str, stream: BinaryIO) -> str:
     for name, adapter in adapters.items():
         if suffix and suffix in getattr(adapter, "extensions", ()):
             return str(name)
-    # No telling extension: a first non-blank byte of `[` means a JSON array; otherwise JSON Lines.
+    # No telling extension (stdin): a first non-blank byte of `[` means a JSON array; a first
+    # line an adapter recognises as its own (`sniff`: a CSV header) means that format;
+    # otherwise JSON Lines.
     peek = getattr(stream, "peek", None)
-    head = peek(64).lstrip()[:1] if peek else b""
-    return "json" if head == b"[" else "jsonl"
+    head = peek(64 * 1024) if peek else b""
+    if head.lstrip()[:1] == b"[":
+        return "json"
+    return next((str(n) for n, a in adapters.items() if hasattr(a, "sniff") and a.sniff(head)), "jsonl")
 
 
 def _plugin_call(fn: Any, who: str, *args: Any) -> Any:

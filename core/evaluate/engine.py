@@ -244,7 +244,7 @@ class Engine:
             if type(item) is InputRecord:
                 if item.error is not None:
                     result = self._new(item.line, item.id, item.row)
-                    yield self._unreadable(result, *item.error, answers=item.data)
+                    yield self._unreadable(result, *item.error, answers=item.data, readings=item.readings)
                 else:
                     yield evaluate(item.data, line=item.line, row=item.row, explain=explain)  # type: ignore[arg-type]
             else:
@@ -477,10 +477,18 @@ class Engine:
         return rank
 
     def _unreadable(
-        self, result: Result, code: str, message: str, answers: Mapping[str, Any] | None = None
+        self,
+        result: Result,
+        code: str,
+        message: str,
+        answers: Mapping[str, Any] | None = None,
+        readings: tuple[Mapping[str, Any], ...] = (),
     ) -> Result:
-        """A record we could not read (whole): red flags are screened on whatever answers were read."""
+        """A record we could not read (whole): red flags are screened on whatever answers were
+        read, and raised when they fire on any other reading of them (`InputRecord.readings`)."""
         rank = self._screen(result, self._check.check(answers)[0] if answers else {}, None)
+        for reading in readings:
+            rank = max(rank, self._screen_given(result, reading))
         result.status = "error"
         result.error = ErrorInfo(code, message)
         return self._finish(result, rank)

@@ -12,7 +12,13 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from typing import Any
 
+from rulewright.core.evaluate.records import clipped
 from rulewright.core.model import ruleset as m
+
+NAMED_UNKNOWN = 5
+"""Unknown keys named in an error; the rest are counted."""
+PATH_LIMIT = 200
+"""Characters of an unknown key kept as the error's path."""
 
 
 @dataclass(frozen=True)
@@ -127,19 +133,21 @@ class InputChecker:
         core can screen red flags even on a record it must reject.
         """
         facts: dict[str, Any] = {}
-        errors: list[AnswerError] = []
+        errors: list[AnswerError | None] = []
+        unknown: list[str] = []  # the first few keys that are not inputs
+        unknowns = 0
+        at = 0  # where in `errors` the unknown keys are reported (one error, however many)
         checkers = self.checkers
         for key, value in record.items():
             check = checkers.get(key)
             if check is None:
                 if key != self.id_field:
-                    errors.append(
-                        AnswerError(
-                            str(key),
-                            f"unknown input {str(key)!r}; this ruleset asks: {self.known}",
-                            "unknown_input",
-                        )
-                    )
+                    if not unknowns:
+                        at = len(errors)
+                        errors.append(None)
+                    unknowns += 1
+                    if len(unknown) < NAMED_UNKNOWN:
+                        unknown.append(str(key))
                 continue
             if value is None:
                 continue
@@ -153,4 +161,16 @@ class InputChecker:
         for key, value in self.assumed:
             if key not in facts:
                 facts[key] = value
-        return facts, errors
+        if unknowns:
+            errors[at] = self._unknown(unknown, unknowns)
+        return facts, errors  # type: ignore[return-value]
+
+    def _unknown(self, named: list[str], count: int) -> AnswerError:
+        """One error for every key that is not an input, of a bounded size however many there
+        are: the first few named (each cut short), then how many more."""
+        shown = ", ".join(clipped(k) for k in named)
+        more = f" and {count - len(named):,} more" if count > len(named) else ""
+        what = "unknown input" if count == 1 else "unknown inputs"
+        return AnswerError(
+            clipped(named[0])[1:-1], f"{what} {shown}{more}; this ruleset asks: {self.known}", "unknown_input"
+        )

@@ -1,10 +1,24 @@
-"""One record read from an input source, before evaluation."""
+"""One record read from an input source, before evaluation, and the rule every reader follows.
+
+Every record that can be told apart yields one `InputRecord`, in order. A record that cannot be
+read whole is an error record that still carries every answer that could be read, so the engine
+screens red flags on them. An answer given more than once with different values (a key twice in
+one object, a question answered twice) is never settled by picking one: the record is an error,
+the answer is left out of `data` (its red flags are not screened on it) and each copy goes into
+`readings`, so a red flag that any copy raises is still raised (`answers_from_copies`).
+"""
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
+from itertools import product
+from math import prod
 from typing import Any
+
+MAX_READINGS = 64
+"""More combinations of conflicting answers than this are screened one conflicting answer at a
+time (each copy against the settled answers) rather than in every combination."""
 
 
 @dataclass(slots=True)
@@ -17,6 +31,42 @@ class InputRecord:
     error: tuple[str, str] | None = None  # (code, message)
     row: int | None = None
     id: Any = None
+    readings: tuple[Mapping[str, Any], ...] = ()
+    """For an error record: other ways its answers can be read (copies of an answer that
+    disagree, a ragged CSV row's cells aligned from either end). The engine raises every red
+    flag that fires on any of them."""
+
+
+def answers_from_copies(
+    copies: Mapping[str, Sequence[Any]],
+) -> tuple[dict[str, Any], tuple[dict[str, Any], ...]]:
+    """The settled answers, and the readings of the unsettled ones, of a record in which an answer
+    may have come more than once (`copies`: answer id -> every value given, in order).
+
+    An answer whose copies all agree is settled. The others are left out of the answers, and
+    each reading puts one copy of each back (every combination, up to `MAX_READINGS`).
+    """
+    answers: dict[str, Any] = {}
+    unsettled: dict[str, list[Any]] = {}
+    for key, values in copies.items():
+        distinct = list({(type(v), repr(v)): v for v in values}.values())
+        if len(distinct) == 1:
+            answers[key] = distinct[0]
+        elif distinct:
+            unsettled[key] = distinct
+    if not unsettled:
+        return answers, ()
+    if prod(len(v) for v in unsettled.values()) <= MAX_READINGS:
+        combos = product(*unsettled.values())
+        return answers, tuple({**answers, **dict(zip(unsettled, combo, strict=True))} for combo in combos)
+    return answers, tuple({**answers, key: v} for key, values in unsettled.items() for v in values)
+
+
+def clipped(text: str, limit: int = 80) -> str:
+    """`text` as `repr` shows it, cut to about `limit` characters: a name quoted in an error
+    message, however long the input made it."""
+    shown = repr(text)
+    return shown if len(shown) <= limit else f"{shown[: limit - 4]}...{shown[0]}"
 
 
 @dataclass
