@@ -26,7 +26,7 @@ from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
-from rulewright.core.analysis.space import _leaves, domain, jsonable
+from rulewright.core.analysis.space import domain, jsonable, leaves
 from rulewright.core.evaluate.compiler import Compiler
 from rulewright.core.evaluate.engine import Engine
 from rulewright.core.evaluate.explain import describe
@@ -124,7 +124,7 @@ def thresholds(ruleset: m.Ruleset) -> list[tuple[str, str, float, JsonPath]]:
     """(kind, name, cut-off, path) for every numeric cut-off a condition compares with."""
     found: dict[tuple[str, str, float], JsonPath] = {}
     for cond in _conditions(ruleset):
-        for leaf in _leaves(cond):
+        for leaf in leaves(cond):
             if not isinstance(leaf, m.Compare) or leaf.op not in _NUMERIC_OPS:
                 continue
             if leaf.kind == "fact":

@@ -33,7 +33,7 @@ def thresholds(ruleset: m.Ruleset, name: str) -> set[float]:
     for s in ruleset.scores:
         nodes += [i.when for i in s.items]
     for node in nodes:
-        for leaf in _leaves(node):
+        for leaf in leaves(node):
             if isinstance(leaf, m.Compare) and leaf.kind == "fact" and leaf.name == name:
                 values = leaf.value if isinstance(leaf.value, tuple) else (leaf.value,)
                 found.update(
@@ -42,12 +42,12 @@ def thresholds(ruleset: m.Ruleset, name: str) -> set[float]:
     return found
 
 
-def _leaves(node: Any) -> Iterator[Any]:
+def leaves(node: Any) -> Iterator[Any]:
     if isinstance(node, (m.All, m.AnyOf, m.AtLeast)):
         for item in node.items:
-            yield from _leaves(item)
+            yield from leaves(item)
     elif isinstance(node, m.Not):
-        yield from _leaves(node.item)
+        yield from leaves(node.item)
     elif node is not None:
         yield node
 
@@ -159,8 +159,8 @@ def analyse(
             )
         ]
     compiler = Compiler(ruleset, operators)
-    if any(isinstance(leaf, m.Custom) for o in ruleset.outcomes for leaf in _leaves(o.when)) or any(
-        isinstance(leaf, m.Custom) for s in ruleset.scores for i in s.items for leaf in _leaves(i.when)
+    if any(isinstance(leaf, m.Custom) for o in ruleset.outcomes for leaf in leaves(o.when)) or any(
+        isinstance(leaf, m.Custom) for s in ruleset.scores for i in s.items for leaf in leaves(i.when)
     ):
         return [
             doc.diagnostic(

@@ -35,7 +35,7 @@ from rulewright.core.evaluate.logic import (
 )
 from rulewright.core.model import ruleset as m
 from rulewright.core.model.refs import score_order
-from rulewright.core.model.ruleset import LEVEL_RANK
+from rulewright.core.model.ruleset import LEVEL_RANK, LEVELS
 
 # Status codes of the observation. `error` is split by cause: the causes behave differently.
 OK, UNDETERMINED, BAD_ANSWERS, NO_OUTCOME, OVERLAP = range(5)
@@ -347,8 +347,6 @@ class Behaviour:
     flags: frozenset[str]
 
     def text(self) -> str:
-        from rulewright.core.model.ruleset import LEVELS
-
         head = self.outcome if self.status == OK and self.outcome else STATUS_NAMES[self.status]
         flags = f", red flags {', '.join(sorted(self.flags))}" if self.flags else ""
         return f"{head} ({LEVELS[self.urgency]}{flags})"
