@@ -90,12 +90,6 @@ class Prover:
             a.name: model.eval(self.vars[a.name], model_completion=True).as_long() for a in self.space.axes
         }
 
-    def holds_on(self, key: Hashable, prop: Any, cube: Cube) -> bool:
-        """True when `prop` holds for every case in `cube`."""
-        return bool(
-            self.solver.check(self._guard(key, prop, negate=True), *self._excluding(cube)) == z3.unsat
-        )
-
     def grow(self, key: Hashable, prop: Any, point: Mapping[str, int]) -> Cube:
         """The largest cube found around `point` on which `prop` holds everywhere."""
         g = self._guard(key, prop, negate=True)

@@ -9,7 +9,7 @@ numbers, non-linear arithmetic) fall back to enumeration in space.py.
 from __future__ import annotations
 
 import json
-from collections.abc import Callable, Mapping
+from collections.abc import Mapping
 from dataclasses import replace
 from typing import Any
 
@@ -26,8 +26,6 @@ from rulewright.core.model import ruleset as m
 from rulewright.core.model.diagnostics import Diagnostic, JsonPath
 from rulewright.core.model.ruleset import LEVEL_RANK
 from rulewright.core.model.yamlload import Document
-
-Report = Callable[..., None]
 
 
 def analyse(
