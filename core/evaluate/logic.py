@@ -92,7 +92,11 @@ def at_least_of(count: int, parts: Sequence[CondFn]) -> CondFn:
 
 
 def _known(values: Iterable[Truth]) -> list[CondFn]:
-    return [lambda env, v=v: v for v in values]
+    return [_constant(v) for v in values]
+
+
+def _constant(value: Truth) -> CondFn:
+    return lambda env: value
 
 
 def and3(values: Iterable[Truth]) -> Truth:
@@ -104,7 +108,7 @@ def or3(values: Iterable[Truth]) -> Truth:
 
 
 def not3(value: Truth) -> Truth:
-    return not_of(lambda env: value)({})
+    return not_of(_constant(value))({})
 
 
 def at_least3(count: int, values: Iterable[Truth]) -> Truth:
@@ -217,7 +221,8 @@ def compare_interval(op: str, value: Any, arg: Any) -> Truth:
     """Compare a score (number or interval) with a threshold, in three-valued logic."""
     if value is None:
         return None
-    return truth_of(interval_test(op, *bounds(value), arg))
+    lo, hi = bounds(value)
+    return truth_of(interval_test(op, lo, hi, arg))
 
 
 # -- score values and interval arithmetic ----------------------------------------------------
