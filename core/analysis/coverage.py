@@ -26,7 +26,7 @@ from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
-from rulewright.core.analysis.space import domain, jsonable, leaves
+from rulewright.core.analysis.space import conditions, domain, jsonable, leaves
 from rulewright.core.evaluate.compiler import Compiler
 from rulewright.core.evaluate.engine import Engine
 from rulewright.core.evaluate.explain import describe
@@ -113,17 +113,15 @@ class Coverage:
 # --- the items of a ruleset --------------------------------------------------------------------
 
 
-def _conditions(ruleset: m.Ruleset) -> Iterator[m.Condition | None]:
-    yield from (f.when for f in ruleset.red_flags)
-    yield from (i.when for s in ruleset.scores for i in s.items)
-    yield from (o.when for o in ruleset.outcomes)
-    yield from (e.when for e in ruleset.escalations)
+def _decisions(ruleset: m.Ruleset) -> Iterator[m.Condition | None]:
+    """The conditions the engine evaluates (invariants are the analysis's, not the engine's)."""
+    return conditions(ruleset, invariants=False)
 
 
 def thresholds(ruleset: m.Ruleset) -> list[tuple[str, str, float, JsonPath]]:
     """(kind, name, cut-off, path) for every numeric cut-off a condition compares with."""
     found: dict[tuple[str, str, float], JsonPath] = {}
-    for cond in _conditions(ruleset):
+    for cond in _decisions(ruleset):
         for leaf in leaves(cond):
             if not isinstance(leaf, m.Compare) or leaf.op not in _NUMERIC_OPS:
                 continue
@@ -360,7 +358,7 @@ def impossible_boundaries(ruleset: m.Ruleset, compiler: Compiler) -> set[str]:
 def _read_inputs(ruleset: m.Ruleset) -> list[str]:
     """Inputs some decision reads (others cannot change a result, so they are not varied)."""
     names: set[str] = set()
-    for cond in _conditions(ruleset):
+    for cond in _decisions(ruleset):
         if cond is not None:
             names |= {n for kind, n, _ in iter_refs(cond) if kind == "fact"}
     for s in ruleset.scores:

@@ -23,7 +23,7 @@ from typing import Any
 import z3  # type: ignore[import-untyped]
 
 from rulewright.core.analysis.partition import AnswerClass, Axis, Space
-from rulewright.core.analysis.space import leaves
+from rulewright.core.analysis.space import conditions, leaves
 from rulewright.core.analysis.symbolic import real
 from rulewright.core.evaluate.compiler import Compiler, Operator
 from rulewright.core.evaluate.logic import compare_interval, tidy
@@ -86,9 +86,7 @@ def score_axes(space: Space, operators: Mapping[str, Operator] | None = None) ->
 def _groups(rulesets: Sequence[m.Ruleset], sid: str, pairs: list[Pair]) -> list[list[int]]:
     tests: list[tuple[str, Any]] = []
     for rs in rulesets:
-        nodes: list[Any] = [o.when for o in rs.outcomes] + [e.when for e in rs.escalations]
-        nodes += [i.when for i in rs.invariants] + [i.when for sc in rs.scores for i in sc.items]
-        for leaf in (x for node in nodes for x in leaves(node)):
+        for leaf in (x for node in conditions(rs) for x in leaves(node)):
             if isinstance(leaf, m.Compare) and leaf.kind == "score" and leaf.name == sid:
                 if leaf.op == "band":
                     band = next(b for b in rs.score(sid).bands if b.id == leaf.value)  # type: ignore[union-attr]

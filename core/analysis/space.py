@@ -28,11 +28,7 @@ MAX_CASES = 200_000
 def thresholds(ruleset: m.Ruleset, name: str) -> set[float]:
     """Every number a condition compares input `name` with."""
     found: set[float] = set()
-    nodes: list[Any] = [o.when for o in ruleset.outcomes] + [f.when for f in ruleset.red_flags]
-    nodes += [e.when for e in ruleset.escalations] + [i.when for i in ruleset.invariants]
-    for s in ruleset.scores:
-        nodes += [i.when for i in s.items]
-    for node in nodes:
+    for node in conditions(ruleset):
         for leaf in leaves(node):
             if isinstance(leaf, m.Compare) and leaf.kind == "fact" and leaf.name == name:
                 values = leaf.value if isinstance(leaf.value, tuple) else (leaf.value,)
@@ -40,6 +36,16 @@ def thresholds(ruleset: m.Ruleset, name: str) -> set[float]:
                     float(v) for v in values if isinstance(v, (int, float)) and not isinstance(v, bool)
                 )
     return found
+
+
+def conditions(ruleset: m.Ruleset, *, invariants: bool = True) -> Iterator[m.Condition | None]:
+    """Every condition of a ruleset: red flags, score items, outcomes, escalations, invariants."""
+    yield from (f.when for f in ruleset.red_flags)
+    yield from (i.when for s in ruleset.scores for i in s.items)
+    yield from (o.when for o in ruleset.outcomes)
+    yield from (e.when for e in ruleset.escalations)
+    if invariants:
+        yield from (i.when for i in ruleset.invariants)
 
 
 def leaves(node: Any) -> Iterator[Any]:
