@@ -27,7 +27,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from rulewright.core.analysis.space import conditions, domain, jsonable, leaves
-from rulewright.core.evaluate.compiler import Compiler
+from rulewright.core.evaluate.compiler import Compiler, score_test
 from rulewright.core.evaluate.engine import Engine
 from rulewright.core.evaluate.explain import describe
 from rulewright.core.evaluate.logic import bounds
@@ -130,14 +130,8 @@ def thresholds(ruleset: m.Ruleset) -> list[tuple[str, str, float, JsonPath]]:
                 if decl is None or decl.type not in ("integer", "number"):
                     continue
             values: Iterable[Any]
-            if leaf.op == "band":
-                score = ruleset.score(leaf.name)
-                band = next((b for b in score.bands if b.id == leaf.value), None) if score else None
-                values = (band.minimum, band.maximum) if band else ()
-            elif leaf.op == "between":
-                values = leaf.value
-            else:
-                values = (leaf.value,)
+            op, arg = score_test(ruleset, leaf) if leaf.kind == "score" else (leaf.op, leaf.value)
+            values = arg if op == "between" else (arg,)
             for v in values:
                 if isinstance(v, (int, float)) and not isinstance(v, bool):
                     found.setdefault((leaf.kind, leaf.name, float(v)), leaf.path)

@@ -25,7 +25,7 @@ import z3  # type: ignore[import-untyped]
 from rulewright.core.analysis.partition import AnswerClass, Axis, Space
 from rulewright.core.analysis.space import conditions, leaves
 from rulewright.core.analysis.symbolic import real
-from rulewright.core.evaluate.compiler import Compiler, Operator
+from rulewright.core.evaluate.compiler import Compiler, Operator, score_test
 from rulewright.core.evaluate.logic import compare_interval, tidy
 from rulewright.core.model import ruleset as m
 from rulewright.core.model.refs import iter_refs
@@ -88,11 +88,7 @@ def _groups(rulesets: Sequence[m.Ruleset], sid: str, pairs: list[Pair]) -> list[
     for rs in rulesets:
         for leaf in (x for node in conditions(rs) for x in leaves(node)):
             if isinstance(leaf, m.Compare) and leaf.kind == "score" and leaf.name == sid:
-                if leaf.op == "band":
-                    band = next(b for b in rs.score(sid).bands if b.id == leaf.value)  # type: ignore[union-attr]
-                    tests.append(("between", (band.minimum, band.maximum)))
-                else:
-                    tests.append((leaf.op, leaf.value))
+                tests.append(score_test(rs, leaf))
     by_key: dict[tuple[Any, ...], list[int]] = {}
     for j, p in enumerate(pairs):
         key = tuple(compare_interval(op, p if p[0] != p[1] else p[0], arg) for op, arg in tests)

@@ -22,7 +22,7 @@ from typing import Any
 import z3  # type: ignore[import-untyped]
 
 from rulewright.core.analysis.partition import Space, Unsupported
-from rulewright.core.evaluate.compiler import Compiler, Operator
+from rulewright.core.evaluate.compiler import Compiler, Operator, score_test
 from rulewright.core.evaluate.logic import (
     SCORE_OPERATORS,
     Algebra,
@@ -163,10 +163,7 @@ class Model:
 
     def _score_compare(self, node: m.Compare) -> Pair:
         lo, hi = self.scores[node.name]
-        op, arg = node.op, node.value
-        if op == "band":
-            band = self.compiler.band(node.name, node.value)
-            op, arg = "between", (band.minimum, band.maximum)
+        op, arg = score_test(self.rs, node)
         if op not in SCORE_OPERATORS:
             raise Unsupported(f"operator {op!r} on a score cannot be analysed")
         bound = tuple(None if x is None else real(x) for x in arg) if op == "between" else real(arg)

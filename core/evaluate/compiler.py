@@ -37,6 +37,17 @@ Operator = Callable[[Any, Any], bool]
 """A plugin operator: `op(answer, value) -> bool`; it never sees a missing answer."""
 
 
+def score_test(ruleset: m.Ruleset, node: m.Compare) -> tuple[str, Any]:
+    """The (operator, argument) a score condition tests: a band is `between` its bounds."""
+    if node.op != "band":
+        return node.op, node.value
+    score = ruleset.score(node.name)
+    for band in score.bands if score else ():
+        if band.id == node.value:
+            return "between", (band.minimum, band.maximum)
+    raise ValueError(f"score {node.name!r} has no band {node.value!r}")
+
+
 class OperatorError(Exception):
     """A plugin operator raised (or returned something with no truth value)."""
 
@@ -109,10 +120,8 @@ class Compiler:
         return compare
 
     def _score_compare(self, node: m.Compare) -> CondFn:
-        key, op, arg = node.name, node.op, node.value
-        if op == "band":
-            band = self.band(node.name, node.value)
-            op, arg = "between", (band.minimum, band.maximum)
+        key = node.name
+        op, arg = score_test(self.ruleset, node)
         if op in ("in", "not_in", "contains"):
             raise ValueError(f"operator {op!r} does not apply to scores")
         exact = fact_op(op, arg)
@@ -124,13 +133,6 @@ class Compiler:
             return exact(v)
 
         return score_compare
-
-    def band(self, score_id: str, band_id: str) -> m.Band:
-        score = self.ruleset.score(score_id)
-        for band in score.bands if score else ():
-            if band.id == band_id:
-                return band
-        raise ValueError(f"score {score_id!r} has no band {band_id!r}")
 
     def _custom(self, node: m.Custom) -> CondFn:
         op = self.operators[node.op]
