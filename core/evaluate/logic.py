@@ -33,34 +33,29 @@ UNBOUNDED = (-math.inf, math.inf)
 
 def all_of(parts: Sequence[CondFn]) -> CondFn:
     """Kleene `and` of the parts: false if any is false, else unknown if any is unknown."""
-
-    def all_(env: Env) -> Truth:
-        unknown = False
-        for part in parts:
-            v = part(env)
-            if v is False:
-                return False
-            if v is None:
-                unknown = True
-        return None if unknown else True
-
-    return all_
+    return _dominated(parts, False)
 
 
 def any_of(parts: Sequence[CondFn]) -> CondFn:
     """Kleene `or` of the parts: true if any is true, else unknown if any is unknown."""
+    return _dominated(parts, True)
 
-    def any_(env: Env) -> Truth:
+
+def _dominated(parts: Sequence[CondFn], dominant: bool) -> CondFn:
+    """`and` and `or` are one table: the dominant value wins at once, unknown beats the other."""
+    other = not dominant
+
+    def kleene(env: Env) -> Truth:
         unknown = False
         for part in parts:
             v = part(env)
-            if v is True:
-                return True
+            if v is dominant:
+                return dominant
             if v is None:
                 unknown = True
-        return None if unknown else False
+        return None if unknown else other
 
-    return any_
+    return kleene
 
 
 def not_of(part: CondFn) -> CondFn:
