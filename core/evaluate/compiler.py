@@ -16,6 +16,7 @@ from typing import Any
 
 from rulewright.core.evaluate.logic import (
     ARITH,
+    PLAIN,
     UNBOUNDED,
     CondFn,
     ScoreValue,
@@ -24,9 +25,9 @@ from rulewright.core.evaluate.logic import (
     any_of,
     at_least_of,
     bounds,
-    compare_interval,
     fact_op,
     interval,
+    interval_table,
     not_of,
     round_bound,
 )
@@ -125,11 +126,15 @@ class Compiler:
         if op in ("in", "not_in", "contains"):
             raise ValueError(f"operator {op!r} does not apply to scores")
         exact = fact_op(op, arg)
+        table, plain = interval_table(op), PLAIN
 
         def score_compare(env: Mapping[str, Any]) -> Truth:
             v = env.get(key)
-            if v is None or type(v) is tuple:
-                return compare_interval(op, v, arg)
+            if v is None:
+                return None
+            if type(v) is tuple:  # an interval: logic's table, called directly on the hot path
+                true, false = table(v[0], v[1], arg, plain)
+                return True if true else False if false else None
             return exact(v)
 
         return score_compare

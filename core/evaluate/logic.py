@@ -33,29 +33,36 @@ UNBOUNDED = (-math.inf, math.inf)
 
 def all_of(parts: Sequence[CondFn]) -> CondFn:
     """Kleene `and` of the parts: false if any is false, else unknown if any is unknown."""
-    return _dominated(parts, False)
+
+    # `and` and `or` are mirror images; they stay two loops with the constants written in, as
+    # one loop reading the dominant value from its closure measured up to ~10% slower per node.
+    def all_(env: Env) -> Truth:
+        unknown = False
+        for part in parts:
+            v = part(env)
+            if v is False:
+                return False
+            if v is None:
+                unknown = True
+        return None if unknown else True
+
+    return all_
 
 
 def any_of(parts: Sequence[CondFn]) -> CondFn:
     """Kleene `or` of the parts: true if any is true, else unknown if any is unknown."""
-    return _dominated(parts, True)
 
-
-def _dominated(parts: Sequence[CondFn], dominant: bool) -> CondFn:
-    """`and` and `or` are one table: the dominant value wins at once, unknown beats the other."""
-    other = not dominant
-
-    def kleene(env: Env) -> Truth:
+    def any_(env: Env) -> Truth:
         unknown = False
         for part in parts:
             v = part(env)
-            if v is dominant:
-                return dominant
+            if v is True:
+                return True
             if v is None:
                 unknown = True
-        return None if unknown else other
+        return None if unknown else False
 
-    return kleene
+    return any_
 
 
 def not_of(part: CondFn) -> CondFn:
@@ -183,7 +190,47 @@ def fact_op(op: str, arg: Any) -> Callable[[Any], bool]:
     raise ValueError(f"unknown operator {op!r}")
 
 
-SCORE_OPERATORS = frozenset({"ge", "gt", "le", "lt", "eq", "ne", "between"})
+def _ge(lo: Any, hi: Any, x: Any, alg: Algebra) -> Pair:
+    return lo >= x, hi < x
+
+
+def _gt(lo: Any, hi: Any, x: Any, alg: Algebra) -> Pair:
+    return lo > x, hi <= x
+
+
+def _le(lo: Any, hi: Any, x: Any, alg: Algebra) -> Pair:
+    return hi <= x, lo > x
+
+
+def _lt(lo: Any, hi: Any, x: Any, alg: Algebra) -> Pair:
+    return hi < x, lo >= x
+
+
+def _eq(lo: Any, hi: Any, x: Any, alg: Algebra) -> Pair:
+    return alg.conj([lo == x, hi == x]), alg.disj([x < lo, x > hi])
+
+
+def _ne(lo: Any, hi: Any, x: Any, alg: Algebra) -> Pair:
+    return not_pair(_eq(lo, hi, x, alg))
+
+
+def _between(lo: Any, hi: Any, arg: Any, alg: Algebra) -> Pair:
+    a, b = arg  # either end None: no bound
+    true = ([lo >= a] if a is not None else []) + ([hi <= b] if b is not None else [])
+    false = ([hi < a] if a is not None else []) + ([lo > b] if b is not None else [])
+    return alg.conj(true), alg.disj(false)
+
+
+_INTERVAL_TESTS: dict[str, Callable[[Any, Any, Any, Algebra], Pair]] = {
+    "ge": _ge,
+    "gt": _gt,
+    "le": _le,
+    "lt": _lt,
+    "eq": _eq,
+    "ne": _ne,
+    "between": _between,
+}
+SCORE_OPERATORS = frozenset(_INTERVAL_TESTS)
 """The comparisons that apply to a score (an interval); `band` is `between` its bounds."""
 
 
@@ -193,23 +240,15 @@ def interval_test(op: str, lo: Any, hi: Any, arg: Any, alg: Algebra = PLAIN) -> 
     Written with `<`, `==` and the algebra's `conj`/`disj` only, so it serves plain numbers and
     solver terms alike. `between` takes `(a, b)`, either end None for no bound.
     """
-    if op == "ge":
-        return lo >= arg, hi < arg
-    if op == "gt":
-        return lo > arg, hi <= arg
-    if op == "le":
-        return hi <= arg, lo > arg
-    if op == "lt":
-        return hi < arg, lo >= arg
-    if op in ("eq", "ne"):
-        equal, differ = alg.conj([lo == arg, hi == arg]), alg.disj([arg < lo, arg > hi])
-        return (equal, differ) if op == "eq" else (differ, equal)
-    if op == "between":
-        a, b = arg
-        true = ([lo >= a] if a is not None else []) + ([hi <= b] if b is not None else [])
-        false = ([hi < a] if a is not None else []) + ([lo > b] if b is not None else [])
-        return alg.conj(true), alg.disj(false)
-    raise ValueError(f"operator {op!r} does not apply to scores")
+    return interval_table(op)(lo, hi, arg, alg)
+
+
+def interval_table(op: str) -> Callable[[Any, Any, Any, Algebra], Pair]:
+    """The row of the interval table for `op`, looked up once (the compiler calls it directly)."""
+    try:
+        return _INTERVAL_TESTS[op]
+    except KeyError:
+        raise ValueError(f"operator {op!r} does not apply to scores") from None
 
 
 def compare_interval(op: str, value: Any, arg: Any) -> Truth:
