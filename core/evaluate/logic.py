@@ -5,13 +5,13 @@ false and unknown = false; true or unknown = true. A score is a number when ever
 depends on is answered, a `(low, high)` interval when some are missing, or `None` when it is
 undefined (a division by zero).
 
-The connectives are closure builders (`all_of`, `any_of`, `not_of`,
-`at_least_of`) over parts that each read an environment: the compiler builds conditions from
-them, and `and3`/`or3`/`not3`/`at_least3` are those same closures applied to known values. The
-solver encoding (analysis/symbolic.py) reads a condition as a pair (definitely true,
-definitely false): `all_pair` and its siblings are the same tables in that form, over any
-`Algebra` (a property test holds them equal to the closures), and `interval_test` gives the
-pair for a score comparison, so `compare_interval` and the solver share one table.
+The connectives are closure builders (`all_of`, `any_of`, `not_of`, `at_least_of`) over parts
+that each read an environment: the compiler builds conditions from them, and `and3`/`or3`/
+`not3`/`at_least3` are those same closures applied to known values. The solver encoding
+(analysis/symbolic.py) reads a condition as a pair (definitely true, definitely false):
+`all_pair` and its siblings are the same tables in that form, over any `Algebra` (a property
+test holds the two forms equal). Score comparisons are one table of pair-valued rows
+(`interval_table`) that the compiler, `compare_interval` and the solver all read.
 """
 
 from __future__ import annotations
