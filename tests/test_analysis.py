@@ -20,6 +20,7 @@ from rulewright.core import Engine, PluginHost, Ruleset, load_ruleset
 from rulewright.core.analysis.behaviour import diff_behaviour
 from rulewright.core.analysis.partition import Space, build_space
 from rulewright.core.analysis.regions import answers
+from rulewright.core.analysis.scores import use_score_axes
 from rulewright.core.analysis.symbolic import (
     Behaviour,
     Model,
@@ -159,7 +160,7 @@ def _check_diff_exactly(old: Ruleset, new: Ruleset, host: PluginHost) -> Any:
         # The printed example reproduces the printed change with the engine.
         b_old, b_new = engine_view(e_old, region.example), engine_view(e_new, region.example)
         assert (b_old, b_new) == (region.old, region.new)
-    space.use_score_axes()
+    use_score_axes(space)
     model = Model(old, space, class_vars(space), outcome_table([old, new]))
     for point in every_case(space):
         case = answers(space, point)

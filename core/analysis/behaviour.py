@@ -21,6 +21,7 @@ import z3  # type: ignore[import-untyped]
 
 from rulewright.core.analysis.partition import Space, build_space
 from rulewright.core.analysis.regions import Cube, Prover, answers, describe, new_size
+from rulewright.core.analysis.scores import use_score_axes
 from rulewright.core.analysis.symbolic import (
     BAD_ANSWERS,
     OK,
@@ -90,7 +91,7 @@ Key = tuple[Any, Any, frozenset[tuple[str, bool, bool]]]
 class _Pair:
     def __init__(self, old: m.Ruleset, new: m.Ruleset, operators: Mapping[str, Operator] | None) -> None:
         self.space: Space = build_space([old, new])
-        self.space.use_score_axes(operators)
+        use_score_axes(self.space, operators)
         self.prover = Prover(self.space)
         ids = outcome_table([old, new])
         self.old = Model(old, self.space, self.prover.vars, ids, operators)

@@ -26,8 +26,8 @@ from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
-from rulewright.core.analysis.space import _leaves, domain, jsonable
-from rulewright.core.evaluate.compiler import Compiler
+from rulewright.core.analysis.space import conditions, domain, jsonable, leaves
+from rulewright.core.evaluate.compiler import Compiler, score_test
 from rulewright.core.evaluate.engine import Engine
 from rulewright.core.evaluate.explain import describe
 from rulewright.core.evaluate.logic import bounds
@@ -113,18 +113,16 @@ class Coverage:
 # --- the items of a ruleset --------------------------------------------------------------------
 
 
-def _conditions(ruleset: m.Ruleset) -> Iterator[m.Condition | None]:
-    yield from (f.when for f in ruleset.red_flags)
-    yield from (i.when for s in ruleset.scores for i in s.items)
-    yield from (o.when for o in ruleset.outcomes)
-    yield from (e.when for e in ruleset.escalations)
+def _decisions(ruleset: m.Ruleset) -> Iterator[m.Condition | None]:
+    """The conditions the engine evaluates (invariants are the analysis's, not the engine's)."""
+    return conditions(ruleset, invariants=False)
 
 
 def thresholds(ruleset: m.Ruleset) -> list[tuple[str, str, float, JsonPath]]:
     """(kind, name, cut-off, path) for every numeric cut-off a condition compares with."""
     found: dict[tuple[str, str, float], JsonPath] = {}
-    for cond in _conditions(ruleset):
-        for leaf in _leaves(cond):
+    for cond in _decisions(ruleset):
+        for leaf in leaves(cond):
             if not isinstance(leaf, m.Compare) or leaf.op not in _NUMERIC_OPS:
                 continue
             if leaf.kind == "fact":
@@ -132,14 +130,8 @@ def thresholds(ruleset: m.Ruleset) -> list[tuple[str, str, float, JsonPath]]:
                 if decl is None or decl.type not in ("integer", "number"):
                     continue
             values: Iterable[Any]
-            if leaf.op == "band":
-                score = ruleset.score(leaf.name)
-                band = next((b for b in score.bands if b.id == leaf.value), None) if score else None
-                values = (band.minimum, band.maximum) if band else ()
-            elif leaf.op == "between":
-                values = leaf.value
-            else:
-                values = (leaf.value,)
+            op, arg = score_test(ruleset, leaf) if leaf.kind == "score" else (leaf.op, leaf.value)
+            values = arg if op == "between" else (arg,)
             for v in values:
                 if isinstance(v, (int, float)) and not isinstance(v, bool):
                     found.setdefault((leaf.kind, leaf.name, float(v)), leaf.path)
@@ -360,7 +352,7 @@ def impossible_boundaries(ruleset: m.Ruleset, compiler: Compiler) -> set[str]:
 def _read_inputs(ruleset: m.Ruleset) -> list[str]:
     """Inputs some decision reads (others cannot change a result, so they are not varied)."""
     names: set[str] = set()
-    for cond in _conditions(ruleset):
+    for cond in _decisions(ruleset):
         if cond is not None:
             names |= {n for kind, n, _ in iter_refs(cond) if kind == "fact"}
     for s in ruleset.scores:

@@ -83,18 +83,12 @@ class Space:
 
     def __post_init__(self) -> None:
         self.by_name = {a.name: a for a in self.axes}
-        self.score_axes: list[Any] = []  # scores.ScoreAxis, added by `use_score_axes`
+        self.score_axes: list[Any] = []  # scores.ScoreAxis, added by `scores.use_score_axes`
 
     @property
     def all_axes(self) -> list[Axis]:
         """Inputs, then score axes."""
         return self.axes + [sa.axis for sa in self.score_axes]
-
-    def use_score_axes(self, operators: Any = None) -> None:
-        from rulewright.core.analysis.scores import score_axes
-
-        self.score_axes = score_axes(self, operators)
-        self.by_name.update({sa.axis.name: sa.axis for sa in self.score_axes})
 
     def total(self) -> int:
         return math.prod(len(a.classes) for a in self.axes)

@@ -16,6 +16,7 @@ from typing import Any
 import z3  # type: ignore[import-untyped]
 
 from rulewright.core.analysis.partition import Space
+from rulewright.core.analysis.scores import count, link
 from rulewright.core.analysis.symbolic import class_vars, domain_constraints
 
 Cube = dict[str, frozenset[int]]
@@ -42,8 +43,6 @@ class Prover:
 
     def tie(self, model: Any) -> None:
         """Tie each score axis to one version's score formulas (see scores.py)."""
-        from rulewright.core.analysis.scores import link
-
         for sa in self.space.score_axes:
             self.solver.add(*link(sa, self.vars[sa.axis.name], *model.scores[sa.score_id]))
 
@@ -90,12 +89,6 @@ class Prover:
         return {
             a.name: model.eval(self.vars[a.name], model_completion=True).as_long() for a in self.space.axes
         }
-
-    def holds_on(self, key: Hashable, prop: Any, cube: Cube) -> bool:
-        """True when `prop` holds for every case in `cube`."""
-        return bool(
-            self.solver.check(self._guard(key, prop, negate=True), *self._excluding(cube)) == z3.unsat
-        )
 
     def grow(self, key: Hashable, prop: Any, point: Mapping[str, int]) -> Cube:
         """The largest cube found around `point` on which `prop` holds everywhere."""
@@ -184,8 +177,6 @@ def in_cube(vars: Mapping[str, Any], cube: Cube) -> Any:
 
 def size(space: Space, cube: Cube) -> int:
     if space.score_axes:
-        from rulewright.core.analysis.scores import count
-
         return count(space, space.score_axes, cube)
     return math.prod(len(cube[a.name]) if a.name in cube else len(a.classes) for a in space.axes)
 

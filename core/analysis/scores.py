@@ -23,8 +23,10 @@ from typing import Any
 import z3  # type: ignore[import-untyped]
 
 from rulewright.core.analysis.partition import AnswerClass, Axis, Space
-from rulewright.core.evaluate.compiler import Compiler, Operator
-from rulewright.core.evaluate.logic import tidy
+from rulewright.core.analysis.space import conditions, leaves
+from rulewright.core.analysis.symbolic import real
+from rulewright.core.evaluate.compiler import Compiler, Operator, score_test
+from rulewright.core.evaluate.logic import compare_interval, tidy
 from rulewright.core.model import ruleset as m
 from rulewright.core.model.refs import iter_refs
 
@@ -42,6 +44,12 @@ class ScoreAxis:
     blocks: list[tuple[list[str], list[tuple[Any, float, bool]]]]  # (inputs, [(cond fn, weight, ignore)])
     pairs: list[Pair]
     groups: list[list[int]]  # pair indices every comparison in the rulesets treats alike
+
+
+def use_score_axes(space: Space, operators: Mapping[str, Operator] | None = None) -> None:
+    """Give `space` its score axes, so regions may name a score's value."""
+    space.score_axes = score_axes(space, operators)
+    space.by_name.update({sa.axis.name: sa.axis for sa in space.score_axes})
 
 
 def score_axes(space: Space, operators: Mapping[str, Operator] | None = None) -> list[ScoreAxis]:
@@ -76,20 +84,11 @@ def score_axes(space: Space, operators: Mapping[str, Operator] | None = None) ->
 
 
 def _groups(rulesets: Sequence[m.Ruleset], sid: str, pairs: list[Pair]) -> list[list[int]]:
-    from rulewright.core.analysis.space import _leaves
-    from rulewright.core.evaluate.logic import compare_interval
-
     tests: list[tuple[str, Any]] = []
     for rs in rulesets:
-        nodes: list[Any] = [o.when for o in rs.outcomes] + [e.when for e in rs.escalations]
-        nodes += [i.when for i in rs.invariants] + [i.when for sc in rs.scores for i in sc.items]
-        for leaf in (x for node in nodes for x in _leaves(node)):
+        for leaf in (x for node in conditions(rs) for x in leaves(node)):
             if isinstance(leaf, m.Compare) and leaf.kind == "score" and leaf.name == sid:
-                if leaf.op == "band":
-                    band = next(b for b in rs.score(sid).bands if b.id == leaf.value)  # type: ignore[union-attr]
-                    tests.append(("between", (band.minimum, band.maximum)))
-                else:
-                    tests.append((leaf.op, leaf.value))
+                tests.append(score_test(rs, leaf))
     by_key: dict[tuple[Any, ...], list[int]] = {}
     for j, p in enumerate(pairs):
         key = tuple(compare_interval(op, p if p[0] != p[1] else p[0], arg) for op, arg in tests)
@@ -190,8 +189,6 @@ def _distribution(
 
 def link(axis: ScoreAxis, var: Any, lo: Any, hi: Any) -> list[Any]:
     """Tie the axis variable to one version's (low, high) formulas."""
-    from rulewright.core.analysis.symbolic import real
-
     return [(var == j) == z3.And(lo == real(p[0]), hi == real(p[1])) for j, p in enumerate(axis.pairs)]
 
 

@@ -28,12 +28,8 @@ MAX_CASES = 200_000
 def thresholds(ruleset: m.Ruleset, name: str) -> set[float]:
     """Every number a condition compares input `name` with."""
     found: set[float] = set()
-    nodes: list[Any] = [o.when for o in ruleset.outcomes] + [f.when for f in ruleset.red_flags]
-    nodes += [e.when for e in ruleset.escalations] + [i.when for i in ruleset.invariants]
-    for s in ruleset.scores:
-        nodes += [i.when for i in s.items]
-    for node in nodes:
-        for leaf in _leaves(node):
+    for node in conditions(ruleset):
+        for leaf in leaves(node):
             if isinstance(leaf, m.Compare) and leaf.kind == "fact" and leaf.name == name:
                 values = leaf.value if isinstance(leaf.value, tuple) else (leaf.value,)
                 found.update(
@@ -42,12 +38,22 @@ def thresholds(ruleset: m.Ruleset, name: str) -> set[float]:
     return found
 
 
-def _leaves(node: Any) -> Iterator[Any]:
+def conditions(ruleset: m.Ruleset, *, invariants: bool = True) -> Iterator[m.Condition | None]:
+    """Every condition of a ruleset: red flags, score items, outcomes, escalations, invariants."""
+    yield from (f.when for f in ruleset.red_flags)
+    yield from (i.when for s in ruleset.scores for i in s.items)
+    yield from (o.when for o in ruleset.outcomes)
+    yield from (e.when for e in ruleset.escalations)
+    if invariants:
+        yield from (i.when for i in ruleset.invariants)
+
+
+def leaves(node: Any) -> Iterator[Any]:
     if isinstance(node, (m.All, m.AnyOf, m.AtLeast)):
         for item in node.items:
-            yield from _leaves(item)
+            yield from leaves(item)
     elif isinstance(node, m.Not):
-        yield from _leaves(node.item)
+        yield from leaves(node.item)
     elif node is not None:
         yield node
 
@@ -150,70 +156,61 @@ def analyse(
 ) -> list[Diagnostic]:
     """Completeness (some answers reach no outcome) and shadowing under `first`."""
     if ruleset.scorer != "weighted-sum":
-        return [
-            doc.diagnostic(
-                "not-analysed",
-                f"scorer {ruleset.scorer!r} is a plugin; whole-space checks skipped",
-                ("scoring",),
-                severity="info",
-            )
-        ]
-    compiler = Compiler(ruleset, operators)
-    if any(isinstance(leaf, m.Custom) for o in ruleset.outcomes for leaf in _leaves(o.when)) or any(
-        isinstance(leaf, m.Custom) for s in ruleset.scores for i in s.items for leaf in _leaves(i.when)
+        return _not_analysed(doc, f"scorer {ruleset.scorer!r} is a plugin", ("scoring",))
+    if any(isinstance(leaf, m.Custom) for o in ruleset.outcomes for leaf in leaves(o.when)) or any(
+        isinstance(leaf, m.Custom) for s in ruleset.scores for i in s.items for leaf in leaves(i.when)
     ):
-        return [
-            doc.diagnostic(
-                "not-analysed",
-                "plugin operators are opaque; whole-space checks skipped",
-                ("outcomes",),
-                severity="info",
-            )
-        ]
+        return _not_analysed(doc, "plugin operators are opaque", ("outcomes",))
     names: set[str] = set()
     for o in ruleset.outcomes:
         names |= fact_deps(o.when, ruleset)
     for s in ruleset.scores:
-        for kind, name, _ in score_refs(s):
-            if kind == "fact":
-                names.add(name)
+        names |= {name for kind, name, _ in score_refs(s) if kind == "fact"}
     space = cases(ruleset, names)
     if space is None:
-        return [
-            doc.diagnostic(
-                "not-analysed",
-                f"more than {MAX_CASES} answer combinations; whole-space checks skipped",
-                ("inputs",),
-                severity="info",
-            )
-        ]
-    score = _scores_fn(ruleset, compiler)
-    rules = [(o, compiler.condition(o.when)) for o in ruleset.outcomes if o.when is not None]
-    first_hit: dict[str, dict[str, Any]] = {}
-    gap: dict[str, Any] | None = None
-    overlap: tuple[str, str, dict[str, Any]] | None = None
-    for case in space:
-        env = dict(case)
-        score(env)
-        matched = [o.id for o, fn in rules if fn(env) is True]
-        if matched:
-            first_hit.setdefault(matched[0], case)
-            if ruleset.hit_policy == "unique" and len(matched) > 1 and overlap is None:
-                overlap = (matched[0], matched[1], case)
-        elif gap is None:
-            gap = case
+        return _not_analysed(doc, f"more than {MAX_CASES} answer combinations", ("inputs",))
+    return _findings(ruleset, doc, _Walk(ruleset, Compiler(ruleset, operators), space))
+
+
+def _not_analysed(doc: Document, why: str, path: tuple[str, ...]) -> list[Diagnostic]:
+    return [doc.diagnostic("not-analysed", f"{why}; whole-space checks skipped", path, severity="info")]
+
+
+class _Walk:
+    """Every case of the space through scores and outcomes: the first case to reach each
+    outcome, the first to reach none (`gap`), the first two outcomes that match together."""
+
+    def __init__(self, ruleset: m.Ruleset, compiler: Compiler, space: Iterable[dict[str, Any]]) -> None:
+        score = _scores_fn(ruleset, compiler)
+        rules = [(o, compiler.condition(o.when)) for o in ruleset.outcomes if o.when is not None]
+        self.first_hit: dict[str, dict[str, Any]] = {}
+        self.gap: dict[str, Any] | None = None
+        self.overlap: tuple[str, str, dict[str, Any]] | None = None
+        for case in space:
+            env = dict(case)
+            score(env)
+            matched = [o.id for o, fn in rules if fn(env) is True]
+            if matched:
+                self.first_hit.setdefault(matched[0], case)
+                if ruleset.hit_policy == "unique" and len(matched) > 1 and self.overlap is None:
+                    self.overlap = (matched[0], matched[1], case)
+            elif self.gap is None:
+                self.gap = case
+
+
+def _findings(ruleset: m.Ruleset, doc: Document, walk: _Walk) -> list[Diagnostic]:
     out: list[Diagnostic] = []
-    if gap is not None and ruleset.default is None:
+    if walk.gap is not None and ruleset.default is None:
         out.append(
             doc.diagnostic(
                 "incomplete",
-                f"some answers reach no outcome and there is no default, e.g. {_show(gap)}",
+                f"some answers reach no outcome and there is no default, e.g. {_show(walk.gap)}",
                 ("outcomes",),
-                example=jsonable(gap),
+                example=jsonable(walk.gap),
             )
         )
-    if overlap is not None:
-        a, b, case = overlap
+    if walk.overlap is not None:
+        a, b, case = walk.overlap
         idx = next(i for i, o in enumerate(ruleset.outcomes) if o.id == b)
         out.append(
             doc.diagnostic(
@@ -224,7 +221,7 @@ def analyse(
             )
         )
     for i, o in enumerate(ruleset.outcomes):
-        if o.when is not None and o.id not in first_hit:
+        if o.when is not None and o.id not in walk.first_hit:
             why = (
                 "is shadowed by earlier outcomes (hit policy 'first')"
                 if ruleset.hit_policy == "first"

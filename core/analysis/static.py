@@ -9,7 +9,7 @@ numbers, non-linear arithmetic) fall back to enumeration in space.py.
 from __future__ import annotations
 
 import json
-from collections.abc import Callable, Mapping
+from collections.abc import Mapping
 from dataclasses import replace
 from typing import Any
 
@@ -19,14 +19,13 @@ from rulewright.core.analysis import space as enumeration
 from rulewright.core.analysis.invariants import describe_expect, violation
 from rulewright.core.analysis.partition import Space, Unsupported, build_space
 from rulewright.core.analysis.regions import Prover, answers, describe, size
+from rulewright.core.analysis.scores import use_score_axes
 from rulewright.core.analysis.symbolic import NO_OUTCOME, OK, OVERLAP, Model, behaviour, outcome_table
 from rulewright.core.evaluate.compiler import Operator
 from rulewright.core.model import ruleset as m
 from rulewright.core.model.diagnostics import Diagnostic, JsonPath
 from rulewright.core.model.ruleset import LEVEL_RANK
 from rulewright.core.model.yamlload import Document
-
-Report = Callable[..., None]
 
 
 def analyse(
@@ -52,7 +51,7 @@ class _Checker:
         self.rs = ruleset
         self.doc = doc
         self.space: Space = build_space([ruleset])
-        self.space.use_score_axes(operators)
+        use_score_axes(self.space, operators)
         self.prover = Prover(self.space)
         self.model = Model(ruleset, self.space, self.prover.vars, outcome_table([ruleset]), operators)
         self.prover.tie(self.model)

@@ -2,7 +2,8 @@
 
 Every input is one integer variable: the index of its answer class (0 = missing), shared by
 all versions in a comparison. A condition becomes a pair of formulas (definitely true,
-definitely false); *unknown* is neither, so Kleene's three-valued tables come out exactly.
+definitely false); *unknown* is neither. The tables for that pair form (Kleene's connectives and
+the score comparisons) are logic.py's, applied over z3 terms (`Z3`).
 A fact comparison is evaluated once per class with the compiler's own closure, so the analysis
 reads a condition the way the engine does. Scores are (low, high) sums, as the weighted-sum
 scorer computes them when items are unknown.
@@ -21,10 +22,20 @@ from typing import Any
 import z3  # type: ignore[import-untyped]
 
 from rulewright.core.analysis.partition import Space, Unsupported
-from rulewright.core.evaluate.compiler import Compiler, Operator
+from rulewright.core.evaluate.compiler import Compiler, Operator, score_test
+from rulewright.core.evaluate.logic import (
+    SCORE_OPERATORS,
+    Algebra,
+    Pair,
+    all_pair,
+    any_pair,
+    at_least_pair,
+    interval_test,
+    not_pair,
+)
 from rulewright.core.model import ruleset as m
 from rulewright.core.model.refs import score_order
-from rulewright.core.model.ruleset import LEVEL_RANK
+from rulewright.core.model.ruleset import LEVEL_RANK, LEVELS
 
 # Status codes of the observation. `error` is split by cause: the causes behave differently.
 OK, UNDETERMINED, BAD_ANSWERS, NO_OUTCOME, OVERLAP = range(5)
@@ -41,7 +52,13 @@ ERROR_CODES = {
     OVERLAP: ("overlapping_outcomes",),
 }
 
-Pair = tuple[Any, Any]  # (definitely true, definitely false)
+Z3 = Algebra(
+    conj=lambda terms: z3.And(terms) if terms else z3.BoolVal(True),
+    disj=lambda terms: z3.Or(terms) if terms else z3.BoolVal(False),
+    neg=z3.Not,
+    count=lambda terms: z3.Sum([z3.If(t, 1, 0) for t in terms]) if terms else z3.IntVal(0),
+)
+"""logic.py's pair-form tables over z3 terms."""
 
 
 def class_vars(space: Space) -> dict[str, Any]:
@@ -116,19 +133,13 @@ class Model:
         if isinstance(node, m.Const):
             return z3.BoolVal(node.value), z3.BoolVal(not node.value)
         if isinstance(node, m.All):
-            parts = [self.cond(c) for c in node.items]
-            return z3.And([t for t, _ in parts]), z3.Or([f for _, f in parts])
+            return all_pair([self.cond(c) for c in node.items], Z3)
         if isinstance(node, m.AnyOf):
-            parts = [self.cond(c) for c in node.items]
-            return z3.Or([t for t, _ in parts]), z3.And([f for _, f in parts])
+            return any_pair([self.cond(c) for c in node.items], Z3)
         if isinstance(node, m.Not):
-            t, f = self.cond(node.item)
-            return f, t
+            return not_pair(self.cond(node.item))
         if isinstance(node, m.AtLeast):
-            parts = [self.cond(c) for c in node.items]
-            true = z3.Sum([z3.If(t, 1, 0) for t, _ in parts]) if parts else z3.IntVal(0)
-            maybe = z3.Sum([z3.If(f, 0, 1) for _, f in parts]) if parts else z3.IntVal(0)
-            return true >= node.count, maybe < node.count
+            return at_least_pair(node.count, [self.cond(c) for c in node.items], Z3)
         if isinstance(node, m.Compare) and node.kind == "score":
             return self._score_compare(node)
         if isinstance(node, (m.Compare, m.Answered, m.Custom)):
@@ -152,29 +163,11 @@ class Model:
 
     def _score_compare(self, node: m.Compare) -> Pair:
         lo, hi = self.scores[node.name]
-        op, arg = node.op, node.value
-        if op == "band":
-            band = self.compiler.band(node.name, node.value)
-            op, arg = "between", (band.minimum, band.maximum)
-        if op == "between":
-            a, b = arg
-            t = [lo >= real(a)] if a is not None else []
-            f = [hi < real(a)] if a is not None else []
-            t += [hi <= real(b)] if b is not None else []
-            f += [lo > real(b)] if b is not None else []
-            return z3.And(*t, z3.BoolVal(True)), z3.Or(*f, z3.BoolVal(False))
-        x = real(arg)
-        table = {
-            "ge": (lo >= x, hi < x),
-            "gt": (lo > x, hi <= x),
-            "le": (hi <= x, lo > x),
-            "lt": (hi < x, lo >= x),
-            "eq": (z3.And(lo == x, hi == x), z3.Or(x < lo, x > hi)),
-            "ne": (z3.Or(x < lo, x > hi), z3.And(lo == x, hi == x)),
-        }
-        if op not in table:
+        op, arg = score_test(self.rs, node)
+        if op not in SCORE_OPERATORS:
             raise Unsupported(f"operator {op!r} on a score cannot be analysed")
-        return table[op]
+        bound = tuple(None if x is None else real(x) for x in arg) if op == "between" else real(arg)
+        return interval_test(op, lo, hi, bound, Z3)
 
     # -- scores ------------------------------------------------------------------------------
 
@@ -351,8 +344,6 @@ class Behaviour:
     flags: frozenset[str]
 
     def text(self) -> str:
-        from rulewright.core.model.ruleset import LEVELS
-
         head = self.outcome if self.status == OK and self.outcome else STATUS_NAMES[self.status]
         flags = f", red flags {', '.join(sorted(self.flags))}" if self.flags else ""
         return f"{head} ({LEVELS[self.urgency]}{flags})"

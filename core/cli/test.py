@@ -5,13 +5,16 @@ from __future__ import annotations
 import json
 import os
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import click
 
 from rulewright.core.cli import exitcodes
 from rulewright.core.cli.app import App, fail
 from rulewright.core.cli.options import explain_option, format_option
+
+if TYPE_CHECKING:
+    from rulewright.core.authoring.reports import TestRunReport
 
 
 @click.command("test")
@@ -73,14 +76,7 @@ def test(
     Exit 0 when every case passes, 1 on a failing case or an invalid ruleset or suite, 2 on a
     usage error.
     """
-    from rulewright.core.authoring.reports import (
-        TestRunReport,
-        coverage_lines,
-        test_github,
-        test_json,
-        test_junit,
-        test_text,
-    )
+    from rulewright.core.authoring.reports import TestRunReport
     from rulewright.core.authoring.suites import engine_factory, plan, run_target
 
     try:
@@ -107,7 +103,32 @@ def test(
         ]
     for d in report.all_diagnostics():
         click.echo(d.text(), err=True)
+    _print_report(report, fmt, verbose=verbose, explain=explain, show_coverage=show_coverage)
+    if suggest is not None:
+        _write_suggestion(report.coverage[runs.index(tested[0])], tested[0].file, suggest)
     counts = report.counts()
+    failed = bool(counts["failed"] or report.errors())
+    if min_coverage is not None and _below(report, min_coverage):
+        failed = True
+    if failed:
+        raise click.exceptions.Exit(exitcodes.FINDINGS)
+    if fail_on_empty and counts["passed"] + counts["failed"] == 0:
+        click.echo("rules: error: no test case ran (--fail-on-empty)", err=True)
+        raise click.exceptions.Exit(exitcodes.FINDINGS)
+
+
+def _print_report(
+    report: TestRunReport, fmt: str, *, verbose: bool, explain: bool, show_coverage: bool
+) -> None:
+    """The report on stdout in `fmt`; with text, coverage (if asked for) and the summary too."""
+    from rulewright.core.authoring.reports import (
+        coverage_lines,
+        test_github,
+        test_json,
+        test_junit,
+        test_text,
+    )
+
     if fmt == "json":
         click.echo(json.dumps(test_json(report), indent=2, ensure_ascii=False))
     elif fmt == "junit":
@@ -120,28 +141,22 @@ def test(
         for line in test_text(report, verbose=verbose, explain=explain):
             click.echo(line)
         if show_coverage:
-            for run, cov in zip(runs, report.coverage, strict=True):
+            for run, cov in zip(report.runs, report.coverage, strict=True):
                 if cov is not None:
                     for line in coverage_lines(cov, run.file):
                         click.echo(line)
         click.echo(report.summary())
-    if suggest is not None:
-        _write_suggestion(report.coverage[runs.index(tested[0])], tested[0].file, suggest)
-    failed = bool(counts["failed"] or report.errors())
-    if min_coverage is not None:
-        for cov in report.coverage:
-            if cov is not None and cov.percent < min_coverage:
-                click.echo(
-                    f"rules: coverage of {cov.ruleset.ref} is {cov.percent:.1f}%, below --min-coverage {min_coverage:g}",
-                    err=True,
-                )
-                failed = True
-    ran = counts["passed"] + counts["failed"]
-    if failed:
-        raise click.exceptions.Exit(exitcodes.FINDINGS)
-    if fail_on_empty and ran == 0:
-        click.echo("rules: error: no test case ran (--fail-on-empty)", err=True)
-        raise click.exceptions.Exit(exitcodes.FINDINGS)
+
+
+def _below(report: TestRunReport, min_coverage: float) -> bool:
+    """Say on stderr which rulesets' coverage is below `min_coverage`; True if any is."""
+    below = [cov for cov in report.coverage if cov is not None and cov.percent < min_coverage]
+    for cov in below:
+        click.echo(
+            f"rules: coverage of {cov.ruleset.ref} is {cov.percent:.1f}%, below --min-coverage {min_coverage:g}",
+            err=True,
+        )
+    return bool(below)
 
 
 def _write_suggestion(cov: Any, ruleset_file: str, target: str) -> None:

@@ -3,51 +3,50 @@
 The evaluation hot path calls these closures and nothing else: no YAML, no schema, no plugin
 discovery. A condition compiles to `fn(env) -> True | False | None` (None = unknown), an
 expression to `fn(env) -> number | (low, high) | None`, where `env` maps fact ids to checked
-answers (absent = missing) and score ids to score values.
+answers (absent = missing) and score ids to score values. The tables themselves (Kleene's
+connectives, comparisons, interval arithmetic) live in logic.py; this module only maps each
+model node to them. Each condition node is compiled once and kept, so `--explain` (explain.py)
+reads every node's value from the very closure the engine runs.
 """
 
 from __future__ import annotations
 
-import math
 from collections.abc import Callable, Mapping
 from typing import Any
 
-from rulewright.core.evaluate.logic import UNBOUNDED, ScoreValue, Truth, bounds, compare_interval
+from rulewright.core.evaluate.logic import (
+    ARITH,
+    PLAIN,
+    UNBOUNDED,
+    CondFn,
+    ScoreValue,
+    Truth,
+    all_of,
+    any_of,
+    at_least_of,
+    bounds,
+    fact_op,
+    interval,
+    interval_table,
+    not_of,
+    round_bound,
+)
 from rulewright.core.model import ruleset as m
 
-CondFn = Callable[[Mapping[str, Any]], Truth]
 ExprFn = Callable[[Mapping[str, Any]], ScoreValue]
 Operator = Callable[[Any, Any], bool]
 """A plugin operator: `op(answer, value) -> bool`; it never sees a missing answer."""
 
 
-def fact_op(op: str, arg: Any) -> Callable[[Any], bool]:
-    """The plain two-valued test for a fact comparison (shared with the explainer)."""
-    if op == "eq":
-        return lambda v: v == arg
-    if op == "ne":
-        return lambda v: v != arg
-    if op == "lt":
-        return lambda v: v < arg
-    if op == "le":
-        return lambda v: v <= arg
-    if op == "gt":
-        return lambda v: v > arg
-    if op == "ge":
-        return lambda v: v >= arg
-    if op == "in":
-        members = frozenset(arg)
-        return lambda v: v in members
-    if op == "not_in":
-        excluded = frozenset(arg)
-        return lambda v: v not in excluded
-    if op == "between":
-        lo = -math.inf if arg[0] is None else arg[0]
-        hi = math.inf if arg[1] is None else arg[1]
-        return lambda v: lo <= v <= hi
-    if op == "contains":
-        return lambda v: arg in v
-    raise ValueError(f"unknown operator {op!r}")
+def score_test(ruleset: m.Ruleset, node: m.Compare) -> tuple[str, Any]:
+    """The (operator, argument) a score condition tests: a band is `between` its bounds."""
+    if node.op != "band":
+        return node.op, node.value
+    score = ruleset.score(node.name)
+    for band in score.bands if score else ():
+        if band.id == node.value:
+            return "between", (band.minimum, band.maximum)
+    raise ValueError(f"score {node.name!r} has no band {node.value!r}")
 
 
 class OperatorError(Exception):
@@ -62,26 +61,29 @@ class Compiler:
     def __init__(self, ruleset: m.Ruleset, operators: Mapping[str, Operator] | None = None) -> None:
         self.ruleset = ruleset
         self.operators = dict(operators or {})
+        self._compiled: dict[int, tuple[m.Condition, CondFn]] = {}
 
     # -- conditions --------------------------------------------------------------------------
 
     def condition(self, node: m.Condition) -> CondFn:
+        """The closure for `node`, compiled on first use and the same object ever after."""
+        kept = self._compiled.get(id(node))
+        if kept is None:
+            # The node is kept with its closure, so its id cannot be reused while cached.
+            kept = self._compiled[id(node)] = (node, self._compile(node))
+        return kept[1]
+
+    def _compile(self, node: m.Condition) -> CondFn:
         if isinstance(node, m.Compare):
             return self._score_compare(node) if node.kind == "score" else self._fact_compare(node)
         if isinstance(node, m.All):
-            return self._all([self.condition(c) for c in node.items])
+            return all_of([self.condition(c) for c in node.items])
         if isinstance(node, m.AnyOf):
-            return self._any([self.condition(c) for c in node.items])
+            return any_of([self.condition(c) for c in node.items])
         if isinstance(node, m.Not):
-            inner = self.condition(node.item)
-
-            def not_(env: Mapping[str, Any]) -> Truth:
-                v = inner(env)
-                return None if v is None else not v
-
-            return not_
+            return not_of(self.condition(node.item))
         if isinstance(node, m.AtLeast):
-            return self._at_least(node.count, [self.condition(c) for c in node.items])
+            return at_least_of(node.count, [self.condition(c) for c in node.items])
         if isinstance(node, m.Answered):
             key = node.name
             return lambda env: env.get(key) is not None
@@ -119,28 +121,23 @@ class Compiler:
         return compare
 
     def _score_compare(self, node: m.Compare) -> CondFn:
-        key, op, arg = node.name, node.op, node.value
-        if op == "band":
-            band = self.band(node.name, node.value)
-            op, arg = "between", (band.minimum, band.maximum)
+        key = node.name
+        op, arg = score_test(self.ruleset, node)
         if op in ("in", "not_in", "contains"):
             raise ValueError(f"operator {op!r} does not apply to scores")
         exact = fact_op(op, arg)
+        table, plain = interval_table(op), PLAIN
 
         def score_compare(env: Mapping[str, Any]) -> Truth:
             v = env.get(key)
-            if v is None or type(v) is tuple:
-                return compare_interval(op, v, arg)
+            if v is None:
+                return None
+            if type(v) is tuple:  # an interval: logic's table, called directly on the hot path
+                true, false = table(v[0], v[1], arg, plain)
+                return True if true else False if false else None
             return exact(v)
 
         return score_compare
-
-    def band(self, score_id: str, band_id: str) -> m.Band:
-        score = self.ruleset.score(score_id)
-        for band in score.bands if score else ():
-            if band.id == band_id:
-                return band
-        raise ValueError(f"score {score_id!r} has no band {band_id!r}")
 
     def _custom(self, node: m.Custom) -> CondFn:
         op = self.operators[node.op]
@@ -158,50 +155,6 @@ class Compiler:
                 raise OperatorError(name, exc) from exc
 
         return custom
-
-    @staticmethod
-    def _all(fns: list[CondFn]) -> CondFn:
-        def all_(env: Mapping[str, Any]) -> Truth:
-            unknown = False
-            for fn in fns:
-                v = fn(env)
-                if v is False:
-                    return False
-                if v is None:
-                    unknown = True
-            return None if unknown else True
-
-        return all_
-
-    @staticmethod
-    def _any(fns: list[CondFn]) -> CondFn:
-        def any_(env: Mapping[str, Any]) -> Truth:
-            unknown = False
-            for fn in fns:
-                v = fn(env)
-                if v is True:
-                    return True
-                if v is None:
-                    unknown = True
-            return None if unknown else False
-
-        return any_
-
-    @staticmethod
-    def _at_least(count: int, fns: list[CondFn]) -> CondFn:
-        def at_least(env: Mapping[str, Any]) -> Truth:
-            true = unknown = 0
-            for fn in fns:
-                v = fn(env)
-                if v is True:
-                    true += 1
-                elif v is None:
-                    unknown += 1
-            if true >= count:
-                return True
-            return False if true + unknown < count else None
-
-        return at_least
 
     # -- expressions -------------------------------------------------------------------------
 
@@ -222,12 +175,12 @@ class Compiler:
                 if v is None:
                     return None
                 lo, hi = bounds(v)
-                return _interval(_round(lo, digits), _round(hi, digits))
+                return interval(round_bound(lo, digits), round_bound(hi, digits))
 
             return round_
         if isinstance(node, m.Arith):
             args = [self.expr(a) for a in node.args]
-            combine = _ARITH[node.op]
+            combine = ARITH[node.op]
 
             def arith(env: Mapping[str, Any]) -> ScoreValue:
                 values = [fn(env) for fn in args]
@@ -252,61 +205,3 @@ class Compiler:
             return missing if v is None else v
 
         return fact
-
-
-def _round(value: float, digits: int) -> float:
-    return value if math.isinf(value) else round(value, digits)
-
-
-def _interval(lo: float, hi: float) -> ScoreValue:
-    if math.isnan(lo) or math.isnan(hi):
-        return None
-    return lo if lo == hi else (lo, hi)
-
-
-def _sum(args: list[tuple[float, float]]) -> ScoreValue:
-    return _interval(sum(a[0] for a in args), sum(a[1] for a in args))
-
-
-def _sub(args: list[tuple[float, float]]) -> ScoreValue:
-    (alo, ahi), (blo, bhi) = args
-    return _interval(alo - bhi, ahi - blo)
-
-
-def _mul2(a: tuple[float, float], b: tuple[float, float]) -> tuple[float, float]:
-    products = [x * y for x in a for y in b if not ((math.isinf(x) and y == 0) or (math.isinf(y) and x == 0))]
-    products = products or [0.0]
-    return (min(products), max(products))
-
-
-def _mul(args: list[tuple[float, float]]) -> ScoreValue:
-    acc = (1.0, 1.0)
-    for a in args:
-        acc = _mul2(acc, a)
-    return _interval(*acc)
-
-
-def _div(args: list[tuple[float, float]]) -> ScoreValue:
-    (alo, ahi), (blo, bhi) = args
-    if blo <= 0 <= bhi:
-        # Division by zero is undefined; a denominator that may be zero gives no bound.
-        return None if blo == bhi == 0 else _interval(*UNBOUNDED)
-    return _interval(*_mul2((alo, ahi), (1 / bhi, 1 / blo)))
-
-
-def _min(args: list[tuple[float, float]]) -> ScoreValue:
-    return _interval(min(a[0] for a in args), min(a[1] for a in args))
-
-
-def _max(args: list[tuple[float, float]]) -> ScoreValue:
-    return _interval(max(a[0] for a in args), max(a[1] for a in args))
-
-
-_ARITH: dict[str, Callable[[list[tuple[float, float]]], ScoreValue]] = {
-    "sum": _sum,
-    "sub": _sub,
-    "mul": _mul,
-    "div": _div,
-    "min": _min,
-    "max": _max,
-}

@@ -1,8 +1,8 @@
 """The `--explain` trace: every condition node with its value and the answer it read.
 
-This walks the model rather than the compiled closures so it can say *why*; it shares the
-operator semantics (`fact_op`, `compare_interval`, Kleene tables) with the compiler, and a
-property test checks that both always agree.
+The trace follows the model's tree so it can say *why*, but it decides nothing itself: each
+node's value is what that node's compiled closure (the very one the engine runs, see
+`Compiler.condition`) returns for these answers. Only the wording (`describe`) lives here.
 """
 
 from __future__ import annotations
@@ -10,8 +10,8 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
-from rulewright.core.evaluate.compiler import Compiler, fact_op
-from rulewright.core.evaluate.logic import and3, at_least3, compare_interval, not3, or3
+from rulewright.core.evaluate.compiler import Compiler, OperatorError
+from rulewright.core.evaluate.logic import Truth
 from rulewright.core.evaluate.result import score_to_json
 from rulewright.core.model import ruleset as m
 
@@ -63,42 +63,27 @@ def explain(node: m.Condition, env: Mapping[str, Any], compiler: Compiler) -> di
     out: dict[str, Any] = {"expr": describe(node)}
     if isinstance(node, (m.All, m.AnyOf, m.AtLeast, m.Not)):
         items = (node.item,) if isinstance(node, m.Not) else node.items
-        children = [explain(c, env, compiler) for c in items]
-        values = [c["value"] for c in children]
-        if isinstance(node, m.All):
-            value = and3(values)
-        elif isinstance(node, m.AnyOf):
-            value = or3(values)
-        elif isinstance(node, m.Not):
-            value = not3(values[0])
-        else:
-            value = at_least3(node.count, values)
-        out["value"] = value
-        out["children"] = children
+        out["value"] = _decided(node, env, compiler)
+        out["children"] = [explain(c, env, compiler) for c in items]
         return out
-    if isinstance(node, m.Const):
-        out["value"] = node.value
-        return out
-    actual = env.get(node.name)
-    out["actual"] = (
-        score_to_json(actual)
-        if isinstance(node, (m.Compare, m.Custom)) and node.kind == "score"
-        else _plain(actual)
-    )
-    if isinstance(node, m.Answered):
-        out["value"] = actual is not None
-    elif isinstance(node, m.Custom):
-        blocked = actual is None or (node.kind == "score" and type(actual) is tuple)
-        out["value"] = None if blocked else bool(compiler.operators[node.op](actual, node.value))
-    elif node.kind == "score":
-        op, arg = node.op, node.value
-        if op == "band":
-            band = compiler.band(node.name, node.value)
-            op, arg = "between", (band.minimum, band.maximum)
-        out["value"] = compare_interval(op, actual, arg)
-    else:
-        out["value"] = None if actual is None else fact_op(node.op, node.value)(actual)
+    if not isinstance(node, m.Const):
+        actual = env.get(node.name)
+        out["actual"] = (
+            score_to_json(actual)
+            if isinstance(node, (m.Compare, m.Custom)) and node.kind == "score"
+            else _plain(actual)
+        )
+    out["value"] = _decided(node, env, compiler)
     return out
+
+
+def _decided(node: m.Condition, env: Mapping[str, Any], compiler: Compiler) -> Truth:
+    """What the engine's closure for `node` decides; unknown where a plugin operator failed,
+    as the engine reports a red flag it could not screen."""
+    try:
+        return compiler.condition(node)(env)
+    except OperatorError:
+        return None
 
 
 def _plain(value: Any) -> Any:

@@ -10,9 +10,6 @@ import orjson
 
 from rulewright.core.evaluate.logic import ScoreValue, tidy
 
-RESULT_FORMAT = 1
-"""Version of the result record contract; bumped only on a breaking change."""
-
 
 @dataclass(frozen=True)
 class RedFlagHit:

@@ -33,13 +33,6 @@ def schema(name: str) -> dict[str, Any]:
     return json.loads((files("rulewright.schemas") / SCHEMA_FILES[name]).read_text("utf-8"))  # type: ignore[no-any-return]
 
 
-def register_schema(name: str, filename: str) -> None:
-    """Let another part of rulewright (e.g. test suites) publish a schema under `rules schema`."""
-    SCHEMA_FILES[name] = filename
-    schema.cache_clear()
-    validator.cache_clear()
-
-
 @cache
 def validator(name: str) -> Any:
     from jsonschema import Draft202012Validator  # type: ignore[import-untyped]

@@ -210,6 +210,23 @@ class _Checker:
     # -- whole ruleset -----------------------------------------------------------------------
 
     def run(self) -> list[Diagnostic]:
+        refs = {r.id for r in self.rs.references}
+        self.check_ids()
+        self.check_inputs()
+        self.check_scores()
+        self.check_red_flags(refs)
+        self.check_outcomes(refs)
+        for score in self.rs.scores:
+            self.cited(score.references, score.path, refs)
+        for esc in self.rs.escalations:
+            self.condition(esc.when)
+        self.check_invariants()
+        self.fhir_link_ids()
+        self.check_change_note()
+        return self.out
+
+    def check_ids(self) -> None:
+        """No two things of a kind share an id."""
         rs = self.rs
         self.unique_ids("input/score", [*rs.inputs, *rs.scores])
         self.unique_ids("red flag", rs.red_flags)
@@ -219,7 +236,10 @@ class _Checker:
         self.unique_ids(
             "reference", [_Ref(r.id, ("provenance", "references", i)) for i, r in enumerate(rs.references)]
         )
-        for decl in rs.inputs:
+
+    def check_inputs(self) -> None:
+        """Ranges are not empty; values and labels fit the input's type."""
+        for decl in self.rs.inputs:
             if decl.minimum is not None and decl.maximum is not None and decl.minimum > decl.maximum:
                 self.report(
                     "empty-range",
@@ -239,7 +259,10 @@ class _Checker:
                         f"label for {key!r}, which is not an allowed value of {decl.id!r}",
                         decl.path + ("labels", key),
                     )
-        for score in rs.scores:
+
+    def check_scores(self) -> None:
+        """Items, bands and expressions of each score, and no cycle between scores."""
+        for score in self.rs.scores:
             self.unique_ids(f"item of score {score.id!r}", score.items)
             self.unique_ids(f"band of score {score.id!r}", score.bands)
             for item in score.items:
@@ -247,14 +270,16 @@ class _Checker:
                 self.expression(item.value)
             self.expression(score.compute)
         try:
-            score_order(rs)
+            score_order(self.rs)
         except ValueError as exc:
             first = str(exc).split(" -> ")[0]
             self.report(
                 "score-cycle", f"scores depend on each other in a cycle: {exc}", self.scores[first].path
             )
-        refs = {r.id for r in rs.references}
-        for flag in rs.red_flags:
+
+    def check_red_flags(self, refs: set[str]) -> None:
+        """A red flag reads answers only (it is screened before scoring) and cites a source."""
+        for flag in self.rs.red_flags:
             self.condition(flag.when, facts_only=True, where=f"red flag {flag.id!r}")
             if not any(kind == "fact" for kind, _, _ in iter_refs(flag.when)):
                 self.report(
@@ -267,14 +292,16 @@ class _Checker:
                 self.report(
                     "uncited-red-flag", f"red flag {flag.id!r} cites no reference", flag.path, "warning"
                 )
-        for outcome in [*rs.outcomes, *([rs.default] if rs.default else [])]:
+
+    def check_outcomes(self, refs: set[str]) -> None:
+        for outcome in [*self.rs.outcomes, *([self.rs.default] if self.rs.default else [])]:
             self.condition(outcome.when)
             self.cited(outcome.references, outcome.path, refs)
             self.confidence_raises(outcome)
-        for score in rs.scores:
-            self.cited(score.references, score.path, refs)
-        for esc in rs.escalations:
-            self.condition(esc.when)
+
+    def check_invariants(self) -> None:
+        """An invariant's expectations name outcomes and red flags the ruleset has."""
+        rs = self.rs
         known_outcomes = {o.id for o in rs.outcomes} | ({rs.default.id} if rs.default else set())
         known_flags = {f.id for f in rs.red_flags}
         for inv in rs.invariants:
@@ -294,7 +321,10 @@ class _Checker:
                         f"{fid!r} is not a red flag of this ruleset",
                         inv.path + ("expect", "red_flags_include", i),
                     )
-        self.fhir_link_ids()
+
+    def check_change_note(self) -> None:
+        """The newest change note is for this version."""
+        rs = self.rs
         changes = rs.data.get("provenance", {}).get("changes", [])
         if changes and changes[0].get("version") != rs.version:
             self.report(
@@ -302,7 +332,6 @@ class _Checker:
                 f"the first change note is for {changes[0].get('version')!r}, not this version {rs.version!r}",
                 ("provenance", "changes", 0, "version"),
             )
-        return self.out
 
     def fhir_link_ids(self) -> None:
         """Mapped linkIds name declared inputs, and no two inputs share a linkId."""
