@@ -35,6 +35,7 @@ class Decision:
     __slots__ = (
         "engine",
         "error",
+        "facts",
         "missing",
         "not_screened",
         "outcome",
@@ -50,13 +51,15 @@ class Decision:
         "urgency",
     )
 
-    def __init__(self, result: Result, rank: int) -> None:
+    def __init__(self, result: Result, rank: int, facts: Mapping[str, Any] | None = None) -> None:
+        # A result is immutable: its parts are shared by every result made from this decision.
         self.status = result.status
         self.outcome: OutcomeRef | None = result.outcome
-        self.red_flags: tuple[RedFlagHit, ...] = tuple(result.red_flags)
-        self.not_screened = tuple(result.not_screened)
-        self.scores = tuple(result.scores.items())
-        self.missing = tuple(result.missing)
+        self.red_flags: tuple[RedFlagHit, ...] = result.red_flags
+        self.not_screened = result.not_screened
+        self.scores = result.scores
+        self.missing = result.missing
+        self.facts = facts  # the checked answers and scores (read-only), for escalations per case
         self.recommendations = result.recommendations
         self.error: ErrorInfo | None = result.error
         self.rank = rank
@@ -68,7 +71,7 @@ class Decision:
         self.tail = self.rendered.tail
 
     def result(self, line: int | None, record_id: Any, row: int | None, *, rendered: bool = True) -> Result:
-        """A new result for a case with these answers (its own lists: results are mutable)."""
+        """A new result for a case with these answers."""
         # Positional, in Result's field order: keywords would double the cost of the hottest
         # call of a batch. tests/test_decision_cache.py compares every field with a full run.
         return Result(
@@ -79,10 +82,10 @@ class Decision:
             record_id,
             row,
             self.outcome,
-            list(self.red_flags),
-            list(self.not_screened),
-            dict(self.scores),
-            list(self.missing),
+            self.red_flags,
+            self.not_screened,
+            self.scores,
+            self.missing,
             self.recommendations,
             self.engine,
             self.error,
@@ -125,8 +128,8 @@ class DecisionCache:
         except TypeError:
             return None
 
-    def keep(self, key: Key, result: Result, rank: int) -> None:
+    def keep(self, key: Key, result: Result, rank: int, facts: Mapping[str, Any] | None = None) -> None:
         """Remember what `result` (just decided in full, before observers) decided for `key`."""
         if len(self.decisions) < CACHE_SIZE:
             with suppress(TypeError):  # unhashable answers: nothing to key on
-                self.decisions[key] = Decision(result, rank)
+                self.decisions[key] = Decision(result, rank, facts)

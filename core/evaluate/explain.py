@@ -89,7 +89,11 @@ def explain(node: m.Condition, env: Mapping[str, Any], compiler: Compiler) -> di
         out["value"] = actual is not None
     elif isinstance(node, m.Custom):
         blocked = actual is None or (node.kind == "score" and type(actual) is tuple)
-        out["value"] = None if blocked else bool(compiler.operators[node.op](actual, node.value))
+        try:  # read as the engine reads it, which names the plugin when this fails
+            value = None if blocked else compiler.operators[node.op](actual, node.value)
+        except Exception:
+            value = None
+        out["value"] = value if value is True or value is False else None
     elif node.kind == "score":
         op, arg = node.op, node.value
         if op == "band":
