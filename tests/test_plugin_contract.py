@@ -396,3 +396,22 @@ def test_a_plugin_failure_has_one_shape_whichever_hook_failed(hook: str, tmp_pat
             assert "bladder_bowel" in flag_ids(result) and result.urgency == "emergency"
         if "bladder_bowel_control" not in case:
             assert "bladder_bowel" in result.not_screened
+
+
+def test_cached_decisions_give_each_case_the_escalations_a_full_evaluation_gives() -> None:
+    class ByCase:
+        @hookimpl
+        def rulewright_escalate(self, facts: Any, result: Any) -> Any:
+            if facts.get("numbness_tingling_weakness") and str(result.id).endswith("3"):
+                return [Escalation("numb", "urgent", "Numbness.")]
+            return None
+
+    host = make_plugin_host(entrypoints=False, extra=[("by-case", ByCase())])
+    ruleset = load_ruleset("leg-pain@1.0.0")
+    cached, full = Engine(ruleset, host=host), Engine(ruleset, host=host, memoize=False)
+    cases = [{**case, "id": f"p-{n}"} for n in range(6) for case in (EMERGENCY, NERVE)]
+    assert [r.to_json() for r in cached.evaluate_batch(cases)] == [
+        r.to_json() for r in full.evaluate_batch(cases)
+    ]
+    assert cached._cache is not None and len(cached._cache.decisions) == 2  # decided twice, reused
+    assert [flag_ids(r) for r in cached.evaluate_batch(cases[6:8])] == [["bladder_bowel"], ["numb"]]
