@@ -105,7 +105,7 @@ def test_decisions_are_cached_but_each_case_runs_its_plugin_hooks(host: PluginHo
     assert Engine(ruleset, host=host).decisions is not None
     for name, plugin in (("prepare", Prepare()), ("observer", Observer())):
         engine = Engine(ruleset, host=make_plugin_host(entrypoints=False, extra=[(name, plugin)]))
-        assert engine._cache is not None and engine.decisions is None  # cached, but each case is seen
+        assert engine.decisions is not None and engine.per_case  # cached, but each case is seen
     assert Engine(ruleset, host=host, record_input=True).decisions is None
 
 

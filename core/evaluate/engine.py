@@ -18,7 +18,7 @@ from types import MappingProxyType
 from typing import Any
 
 from rulewright.core.evaluate.compiler import Compiler, OperatorError
-from rulewright.core.evaluate.decisions import DecisionCache
+from rulewright.core.evaluate.decisions import Decision, DecisionCache
 from rulewright.core.evaluate.explain import explain as explain_condition
 from rulewright.core.evaluate.inputs import InputChecker
 from rulewright.core.evaluate.records import InputRecord
@@ -155,11 +155,10 @@ class Engine:
         self.components = [f"scorer:{ruleset.scorer}"] + [f"escalate:{name}" for name, _ in self._escalate]
         self._components = tuple(self.components)
         self._cache = DecisionCache(self._inputs, id_field) if self._memoizable(memoize) else None
-        # Escalations are cached with a decision only when every one is a built-in (a pure
-        # function of the answers); otherwise each case runs them all, on the cached decision.
-        self._escalate_each = (
-            self._escalate if any(name not in DEFAULT_PLUGINS for name, _ in self._escalate) else []
-        )
+        # The built-in escalations (the ruleset's `escalations:`, a pure function of the answers)
+        # are part of the decision, cached with it; other plugins' run for each case, after them.
+        self._escalate_builtin = [(n, fn) for n, fn in self._escalate if n in DEFAULT_PLUGINS]
+        self._escalate_each = [(n, fn) for n, fn in self._escalate if n not in DEFAULT_PLUGINS]
 
     def _memoizable(self, memoize: bool | None) -> bool:
         """Cache decisions by answers only when that cannot change a result.
@@ -188,11 +187,11 @@ class Engine:
         """The decision cache, when a batch writer may answer a case from it without a `Result`.
 
         None when every case needs its own: decisions are not cached for this ruleset and
-        plugins, a plugin hook runs for each case (`rulewright_prepare_facts`, an escalation
-        that is not a built-in, an observer), or each result carries its record
-        (`record_input`). `rules evaluate` uses it for JSON Lines.
+        plugins, or each result carries its record (`record_input`). When plugin hooks run
+        for each case (`per_case`), the writer calls `recalled` for each case it answers.
+        `rules evaluate` uses it for JSON Lines.
         """
-        if self._cache is None or self._prepare or self._escalate_each or self._finished or self.record_input:
+        if self._cache is None or self.record_input:
             return None
         return self._cache
 
@@ -214,18 +213,61 @@ class Engine:
                 draft, "not_an_object", f"a record must be a JSON object, not {_json_type(record)}"
             )
             return self._observed(*self._built(draft, rank, line, None, row, None))
+        if self._prepare:
+            given = _read_only(record)  # what plugins see, and what red flags are screened on
+            return self._evaluate(record, given, self._prepared(given), line, row, explain)
+        return self._evaluate(record, record, record, line, row, explain)
+
+    # Per-case hooks of a case answered from the cache (`recalled` is on the fast lane's hot path).
+
+    def recalled(self, record: Mapping[str, Any], decision: Decision, line: int | None) -> Result | None:
+        """Run the per-case plugin hooks for a record whose answers `decision` decided (the fast
+        lane's `DecisionCache.recall`): None when they leave the decision as it is, so its
+        rendered JSON stands, else the result to write instead."""
+        record_id = record.get(self.id_field) if self.id_field else None
+        if self._prepare:
+            # Its answers keyed the cache, so they are scalars: only the id may need a copy.
+            given = MappingProxyType(record) if type(record_id) not in _NESTED else _read_only(record)
+            prepared = self._prepared(given)
+            if prepared is not given:  # answers rewritten, or the plugin failed
+                return self._evaluate(record, given, prepared, line, None, False)
+        out = result = decision.result(line, record_id, None)
+        rank = decision.rank
+        if self._escalate_each:
+            out, rank = self._escalations(self._escalate_each, out, rank, decision.facts)  # type: ignore[arg-type]
+        if self._finished:
+            out = self._observed(out, rank)
+        return None if out is result else out
+
+    @property
+    def per_case(self) -> bool:
+        """Whether a plugin hook runs for each case even when its decision is cached."""
+        return bool(self._prepare or self._escalate_each or self._finished)
+
+    def _per_case(self, result: Result, decision: Decision) -> Result:
+        rank = decision.rank
+        if self._escalate_each:
+            result, rank = self._escalations(self._escalate_each, result, rank, decision.facts)  # type: ignore[arg-type]
+        return self._observed(result, rank)
+
+    def _evaluate(
+        self,
+        record: Mapping[str, Any],
+        given: Mapping[str, Any],
+        prepared: Mapping[str, Any] | PluginError,
+        line: int | None,
+        row: int | None,
+        explain: bool,
+    ) -> Result:
+        """Evaluate a record that `rulewright_prepare_facts` plugins made `prepared` of."""
         record_id = record.get(self.id_field) if self.id_field else None
         recorded = freeze(json_safe(record)) if self.record_input else None
-        given = record
-        if self._prepare:
-            given = _read_only(record)  # the engine's own copy of the answers as given
-            prepared = self._prepared(given)
-            if isinstance(prepared, PluginError):
-                draft = _Draft(explain)
-                rank = self._screen(draft, self._check.check(given)[0], draft.trace)
-                rank = self._failed(draft, rank, prepared)
-                return self._observed(*self._built(draft, rank, line, record_id, row, recorded))
-            record = prepared
+        if isinstance(prepared, PluginError):
+            draft = _Draft(explain)
+            rank = self._screen(draft, self._check.check(given)[0], draft.trace)
+            rank = self._failed(draft, rank, prepared)
+            return self._observed(*self._built(draft, rank, line, record_id, row, recorded))
+        record = prepared
         cache = self._cache if not explain and record is given else None
         key = cache.key(record) if cache is not None else None
         known = cache.get(key) if key is not None else None  # type: ignore[union-attr]
@@ -233,10 +275,7 @@ class Engine:
             result = known.result(line, record_id, row)
             if recorded is not None:
                 result = result._replace(recorded=recorded)
-            rank = known.rank
-            if self._escalate_each:
-                result, rank = self._escalations(self._escalate_each, result, rank, known.facts)
-            return self._observed(result, rank)
+            return self._per_case(result, known)
         draft = _Draft(explain)
         facts, problems = self._check.check(record)
         rank = self._screen(draft, facts, draft.trace)
@@ -251,13 +290,11 @@ class Engine:
             rank = self._decide_case(draft, facts, rank)
         result, rank = self._built(draft, rank, line, record_id, row, recorded)
         view = MappingProxyType(facts)
-        if key is not None and not self._escalate_each:
-            result, rank = self._escalations(self._escalate, result, rank, view)
+        result, rank = self._escalations(self._escalate_builtin, result, rank, view)
+        if key is not None:
             cache.keep(key, result, rank, view)  # type: ignore[union-attr]
-        else:
-            if key is not None:
-                cache.keep(key, result, rank, view)  # type: ignore[union-attr]
-            result, rank = self._escalations(self._escalate, result, rank, view)
+        if self._escalate_each:
+            result, rank = self._escalations(self._escalate_each, result, rank, view)
         return self._observed(result, rank)
 
     def evaluate_batch(
@@ -283,7 +320,7 @@ class Engine:
         record = given
         for name, fn in self._prepare:
             try:
-                prepared = fn(ruleset=self.ruleset, record=record)
+                prepared = fn(self.ruleset, record)
             except Exception as exc:
                 return _failure(name, "rulewright_prepare_facts", exc)
             if prepared is None:
@@ -502,7 +539,7 @@ class Engine:
         """Each escalation plugin sees the result so far (read-only) and may add red flags."""
         for name, fn in impls:
             try:
-                added = fn(engine=self, ruleset=self.ruleset, facts=facts, result=result)
+                added = fn(self, self.ruleset, facts, result)
                 if added is None or added == [] or added == ():  # nothing to add: the usual case
                     continue
                 hits = self._escalation_hits(name, added, result)
@@ -555,7 +592,7 @@ class Engine:
         """Hand the finished result to every observer; one that fails makes the case an error."""
         for name, fn in self._finished:
             try:
-                fn(ruleset=self.ruleset, result=result)
+                fn(self.ruleset, result)
             except Exception as exc:
                 result, rank = self._failed_result(
                     result, rank, _failure(name, "rulewright_evaluation_finished", exc)
@@ -583,13 +620,19 @@ class Engine:
         return rank
 
 
+_NESTED = (list, dict, set)
+
+
 def _read_only(record: Mapping[str, Any]) -> Mapping[str, Any]:
-    """A read-only copy of a record, for plugins: nothing they do to it reaches the caller's."""
-    copy = dict(record)
-    for key, value in copy.items():
-        if type(value) in (list, dict, set):
-            copy[key] = freeze(value)
-    return MappingProxyType(copy)
+    """A read-only view of a record, for plugins: nothing they do to it reaches the caller's.
+    A flat dict (the usual record) is viewed as it is; otherwise a copy, with lists as tuples."""
+    if type(record) is dict:
+        for value in record.values():
+            if type(value) in _NESTED:
+                break
+        else:
+            return MappingProxyType(record)
+    return MappingProxyType({key: freeze(value) for key, value in record.items()})
 
 
 def _failure(plugin: str, hook: str, exc: Exception) -> PluginError:

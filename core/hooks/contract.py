@@ -36,7 +36,8 @@ def wrapper_problems(pm: pluggy.PluginManager) -> list[str]:
 def implementations(pm: pluggy.PluginManager, hook: str) -> list[tuple[str, Callable[..., Any]]]:
     """(plugin name, function) for each implementation of `hook`, in pluggy's call order
     (`tryfirst` ones first, `trylast` ones last, otherwise the plugin registered last first),
-    each callable with the spec's keyword arguments even when it takes fewer."""
+    each called with the spec's arguments, positionally and in the spec's order (as pluggy
+    calls them, and cheaper than keywords), even when it takes fewer."""
     caller = getattr(pm.hook, hook)
     spec = tuple(caller.spec.argnames) if caller.spec else ()
     found = []
@@ -46,15 +47,15 @@ def implementations(pm: pluggy.PluginManager, hook: str) -> list[tuple[str, Call
             continue  # refused when the engine is built (`wrapper_problems`)
         fn = impl.function
         if tuple(impl.argnames) != spec:
-            fn = _taking(fn, tuple(impl.argnames))
+            fn = _taking(fn, [spec.index(name) for name in impl.argnames])
         found.append((impl.plugin_name, fn))
     return found
 
 
-def _taking(fn: Callable[..., Any], names: tuple[str, ...]) -> Callable[..., Any]:
-    """`fn` called with only the keyword arguments it declares, as pluggy calls it."""
+def _taking(fn: Callable[..., Any], places: list[int]) -> Callable[..., Any]:
+    """`fn` called with only the arguments it declares (at `places` in the spec), as pluggy calls it."""
 
-    def call(**kwargs: Any) -> Any:
-        return fn(*[kwargs[name] for name in names])
+    def call(*args: Any) -> Any:
+        return fn(*[args[place] for place in places])
 
     return call
