@@ -159,6 +159,11 @@ class Engine:
         # are part of the decision, cached with it; other plugins' run for each case, after them.
         self._escalate_builtin = [(n, fn) for n, fn in self._escalate if n in DEFAULT_PLUGINS]
         self._escalate_each = [(n, fn) for n, fn in self._escalate if n not in DEFAULT_PLUGINS]
+        # For `recalled`: (index, function) pairs, and whether any hook is shown the result.
+        self._numbered_prepare = tuple(enumerate(fn for _, fn in self._prepare))
+        self._numbered_escalate = tuple(enumerate(fn for _, fn in self._escalate_each))
+        self._numbered_finished = tuple(enumerate(fn for _, fn in self._finished))
+        self._shown = bool(self._escalate_each or self._finished)
 
     def _memoizable(self, memoize: bool | None) -> bool:
         """Cache decisions by answers only when that cannot change a result.
@@ -223,20 +228,43 @@ class Engine:
     def recalled(self, record: Mapping[str, Any], decision: Decision, line: int | None) -> Result | None:
         """Run the per-case plugin hooks for a record whose answers `decision` decided (the fast
         lane's `DecisionCache.recall`): None when they leave the decision as it is, so its
-        rendered JSON stands, else the result to write instead."""
+        rendered JSON stands, else the result to write instead.
+
+        The fast lane's hot path: each hook's usual case (nothing to add, no failure) is called
+        here; anything else hands over to the general step, from that implementation on.
+        """
+        ruleset = self.ruleset
         record_id = record.get(self.id_field) if self.id_field else None
         if self._prepare:
             # Its answers keyed the cache, so they are scalars: only the id may need a copy.
             given = MappingProxyType(record) if type(record_id) not in _NESTED else _read_only(record)
-            prepared = self._prepared(given)
-            if prepared is not given:  # answers rewritten, or the plugin failed
-                return self._evaluate(record, given, prepared, line, None, False)
+            for index, fn in self._numbered_prepare:
+                try:
+                    prepared = fn(ruleset, given)
+                except Exception as exc:
+                    prepared = _Raised(exc)
+                if prepared is not None:  # answers rewritten, or the plugin failed
+                    prepared = self._prepared(given, (index, prepared))
+                    return self._evaluate(record, given, prepared, line, None, False)
+        if not self._shown:
+            return None
         out = result = decision.result(line, record_id, None)
         rank = decision.rank
-        if self._escalate_each:
-            out, rank = self._escalations(self._escalate_each, out, rank, decision.facts)  # type: ignore[arg-type]
-        if self._finished:
-            out = self._observed(out, rank)
+        facts = decision.facts
+        for index, fn in self._numbered_escalate:
+            try:
+                added = fn(self, ruleset, facts, out)
+            except Exception as exc:
+                added = _Raised(exc)
+            if added is not None and not (type(added) is list and not added):
+                out, rank = self._escalations(self._escalate_each, out, rank, facts, (index, added))  # type: ignore[arg-type]
+                break
+        for index, fn in self._numbered_finished:
+            try:
+                fn(ruleset, out)
+            except Exception as exc:
+                out = self._observed(out, rank, (index, _Raised(exc)))
+                break
         return None if out is result else out
 
     @property
@@ -315,14 +343,17 @@ class Engine:
 
     # -- steps -------------------------------------------------------------------------------
 
-    def _prepared(self, given: Mapping[str, Any]) -> Mapping[str, Any] | PluginError:
-        """The record after every `rulewright_prepare_facts` plugin, each handed a read-only view."""
+    def _prepared(
+        self, given: Mapping[str, Any], resume: _Resume | None = None
+    ) -> Mapping[str, Any] | PluginError:
+        """The record after every `rulewright_prepare_facts` plugin, each handed a read-only view
+        (from implementation `resume[0]` on, which returned `resume[1]` already)."""
         record = given
-        for name, fn in self._prepare:
-            try:
-                prepared = fn(self.ruleset, record)
-            except Exception as exc:
-                return _failure(name, "rulewright_prepare_facts", exc)
+        for index in range(resume[0] if resume else 0, len(self._prepare)):
+            name, fn = self._prepare[index]
+            prepared = resume[1] if resume and index == resume[0] else _call(fn, self.ruleset, record)
+            if type(prepared) is _Raised:
+                return _failure(name, "rulewright_prepare_facts", prepared.exc)
             if prepared is None:
                 continue
             if not isinstance(prepared, Mapping):
@@ -535,12 +566,21 @@ class Engine:
         result: Result,
         rank: int,
         facts: Mapping[str, Any],
+        resume: _Resume | None = None,
     ) -> tuple[Result, int]:
-        """Each escalation plugin sees the result so far (read-only) and may add red flags."""
-        for name, fn in impls:
+        """Each escalation plugin sees the result so far (read-only) and may add red flags (from
+        implementation `resume[0]` on, which returned `resume[1]` already)."""
+        for index in range(resume[0] if resume else 0, len(impls)):
+            name, fn = impls[index]
             try:
-                added = fn(self, self.ruleset, facts, result)
-                if added is None or added == [] or added == ():  # nothing to add: the usual case
+                added = (
+                    resume[1]
+                    if resume and index == resume[0]
+                    else _call(fn, self, self.ruleset, facts, result)
+                )
+                if type(added) is _Raised:
+                    raise added.exc
+                if _nothing(added):  # the usual case
                     continue
                 hits = self._escalation_hits(name, added, result)
             except PluginError as exc:
@@ -588,14 +628,15 @@ class Engine:
             hits.append(RedFlagHit(esc.id, esc.level, esc.message, esc.action, source=name))
         return tuple(hits)
 
-    def _observed(self, result: Result, rank: int) -> Result:
-        """Hand the finished result to every observer; one that fails makes the case an error."""
-        for name, fn in self._finished:
-            try:
-                fn(self.ruleset, result)
-            except Exception as exc:
+    def _observed(self, result: Result, rank: int, resume: _Resume | None = None) -> Result:
+        """Hand the finished result to every observer; one that fails makes the case an error
+        (from implementation `resume[0]` on, which returned `resume[1]` already)."""
+        for index in range(resume[0] if resume else 0, len(self._finished)):
+            name, fn = self._finished[index]
+            done = resume[1] if resume and index == resume[0] else _call(fn, self.ruleset, result)
+            if type(done) is _Raised:
                 result, rank = self._failed_result(
-                    result, rank, _failure(name, "rulewright_evaluation_finished", exc)
+                    result, rank, _failure(name, "rulewright_evaluation_finished", done.exc)
                 )
         return result
 
@@ -621,6 +662,32 @@ class Engine:
 
 
 _NESTED = (list, dict, set)
+
+
+class _Raised:
+    """What a plugin call raised, passed on as a value (see `_call`)."""
+
+    __slots__ = ("exc",)
+
+    def __init__(self, exc: Exception) -> None:
+        self.exc = exc
+
+
+_Resume = tuple[int, Any]
+"""(index of an implementation, what calling it gave): a step resumed from there."""
+
+
+def _call(fn: Callable[..., Any], *args: Any) -> Any:
+    """`fn(*args)`, or `_Raised` with what it raised."""
+    try:
+        return fn(*args)
+    except Exception as exc:
+        return _Raised(exc)
+
+
+def _nothing(added: Any) -> bool:
+    """An escalation plugin's "nothing to add": None or an empty list or tuple."""
+    return added is None or (type(added) in (list, tuple) and not added)
 
 
 def _read_only(record: Mapping[str, Any]) -> Mapping[str, Any]:
