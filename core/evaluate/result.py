@@ -170,8 +170,6 @@ class Result(NamedTuple):
         equal = self.__eq__(other)
         return equal if equal is NotImplemented else not equal
 
-    __hash__ = None  # type: ignore[assignment]
-
     def to_record(self) -> dict[str, Any]:
         """The stable JSON record; key order is part of the contract."""
         source: dict[str, Any] = {"line": self.line, "id": self.id}
