@@ -415,3 +415,12 @@ def test_cached_decisions_give_each_case_the_escalations_a_full_evaluation_gives
     ]
     assert cached._cache is not None and len(cached._cache.decisions) == 2  # decided twice, reused
     assert [flag_ids(r) for r in cached.evaluate_batch(cases[6:8])] == [["bladder_bowel"], ["numb"]]
+
+
+def test_explain_reads_a_failing_operator_as_unknown(tmp_path: Path) -> None:
+    for fn in (_boom, lambda answer, value: "yes", forgets_return):
+        engine = engine_with(("ops", Operators(fn)), ruleset=leg_pain_with(tmp_path, SHOOTING_FLAG))
+        result = engine.evaluate(NERVE, explain=True)
+        assert result.trace is not None
+        [step] = [s for s in result.trace if s.get("id") == "shooting"]
+        assert step["value"] is None and step["condition"]["value"] is None
