@@ -424,3 +424,48 @@ def test_explain_reads_a_failing_operator_as_unknown(tmp_path: Path) -> None:
         assert result.trace is not None
         [step] = [s for s in result.trace if s.get("id") == "shooting"]
         assert step["value"] is None and step["condition"]["value"] is None
+
+
+@pytest.mark.parametrize("hook", ["prepare", "escalate", "finished", "by-case"])
+def test_the_fast_lane_with_per_case_hooks_writes_what_the_general_path_writes(
+    hook: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from benchmarks import data
+
+    class ByCase:
+        """Escalates some cases by their id, rewrites answers of others, fails on a few."""
+
+        @hookimpl
+        def rulewright_prepare_facts(self, record: Any) -> Any:
+            return {**record, "pain_severe": True} if str(record.get("id")).endswith("7") else None
+
+        @hookimpl
+        def rulewright_escalate(self, facts: Any, result: Any) -> Any:
+            if str(result.id).endswith("3"):
+                raise _Boom("down")
+            return [Escalation("by_id", "urgent", "By id.")] if str(result.id).endswith("5") else None
+
+    source = tmp_path / "cases.jsonl"
+    data.write(str(source), 3000)
+    plugin = ByCase() if hook == "by-case" else _Hooks(hook)
+    recalled, calls = Engine.recalled, []
+
+    def spy(self: Engine, *args: Any) -> Any:
+        calls.append(1)
+        return recalled(self, *args)
+
+    monkeypatch.setattr(Engine, "recalled", spy)
+    outputs = []
+    for lane in ("1", "0"):
+        monkeypatch.setenv("RULEWRIGHT_FAST_LANE", lane)
+        host = make_plugin_host(entrypoints=False, extra=[("faulty", plugin)])
+        target = tmp_path / f"out-{lane}.jsonl"
+        run = CliRunner().invoke(
+            cli, ["evaluate", "leg-pain@1.0.0", str(source), "-o", str(target)], obj=App(_host=host)
+        )
+        assert run.exit_code in (0, 1), run.output
+        outputs.append(target.read_bytes())
+    assert outputs[0] == outputs[1]
+    assert len(outputs[0].splitlines()) == 3000
+    if hook != "prepare":  # a prepare_facts that fails on every case leaves nothing to cache
+        assert len(calls) > 2000  # the lane answered most cases, running the hooks for each
