@@ -4,9 +4,10 @@ Per case: type-check answers -> screen red flags (core, before any plugin) -> sc
 ruleset's scorer plugin) -> outcome by hit policy -> escalations (plugins, may only add) ->
 observers. A result is built once and is immutable (`Result`); plugins get read-only views of
 the answers, the facts and the result, and every value a plugin returns is checked against its
-contract. Any plugin failure gives one shape of result (`_failed`): an `error` that keeps every
-red flag found and urgency at least `review`, and drops the outcome, scores and
-recommendations the failing plugin may have touched.
+contract. Any plugin failure gives one shape of result (`result.plugin_failed`): an `error`
+that keeps every red flag found and urgency at least `review`, and drops the outcome, scores
+and recommendations the failing plugin may have touched. Decisions are cached by answers
+(`decisions.py`) whatever the plugins' per-case hooks, which run for each case on them.
 """
 
 from __future__ import annotations
@@ -171,9 +172,9 @@ class Engine:
         The decision (red flags, scores, outcome) is a pure function of the answers when the
         scorer and every operator are built-ins. A set input is answered with a list, which
         cannot key the cache (`decisions.py`), so such rulesets are evaluated in full. A case
-        whose answers a `rulewright_prepare_facts` plugin rewrote is evaluated in full;
-        escalations by a plugin that is not a built-in and observers
-        (`rulewright_evaluation_finished`) still run for every case.
+        whose answers a `rulewright_prepare_facts` plugin rewrote is evaluated in full; the
+        built-in escalations are cached with the decision, and other plugins' escalations and
+        observers (`rulewright_evaluation_finished`) run for every case on it.
         """
         if memoize is None:
             memoize = os.environ.get(DECISION_CACHE_ENV, "1") != "0"
