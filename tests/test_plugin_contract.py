@@ -141,6 +141,16 @@ def test_operator_that_forgets_return_leaves_its_red_flag_not_screened(tmp_path:
     assert result.status != "error"  # None is allowed: it means "cannot tell"
 
 
+def test_an_urgent_flag_an_operator_cannot_tell_about_needs_a_review(tmp_path: Path) -> None:
+    ruleset = leg_pain_with(tmp_path, SHOOTING_FLAG.replace("level: emergency", "level: urgent"))
+    engine = engine_with(("ops", Operators(forgets_return)), ruleset=ruleset)
+    routine = {**NERVE, "pain_pattern": "moves_around", "numbness_tingling_weakness": False}
+    result = engine.evaluate(routine)
+    assert "shooting" in result.not_screened and result.urgency == "review"
+    unanswered = engine.evaluate({k: v for k, v in routine.items() if k != "pain_quality"})
+    assert "shooting" in unanswered.not_screened  # unanswered: asking is the remedy, as before
+
+
 @pytest.mark.parametrize("returned", ["yes", 1, "", 0, [True]])
 def test_operator_returning_something_other_than_a_bool_is_a_plugin_error(
     returned: Any, tmp_path: Path

@@ -131,6 +131,7 @@ class Engine:
             for flag in ruleset.red_flags
         ]
         self._flag_ids = frozenset(flag.id for flag in ruleset.red_flags)
+        self._flag_reads = {flag.id: frozenset(fact_deps(flag.when, ruleset)) for flag in ruleset.red_flags}
         self._escalation_ids = frozenset(e.id for e in ruleset.escalations)
         self._outcomes = [
             (o, self.compiler.condition(o.when)) for o in ruleset.outcomes if o.when is not None
@@ -439,8 +440,10 @@ class Engine:
                     rank = level
             elif value is None:
                 draft.not_screened.append(flag.id)
-                # A flag we could not screen is not a flag we ruled out.
-                if level == _EMERGENCY and rank < _REVIEW:
+                # A flag we could not screen is not a flag we ruled out: an emergency one always
+                # needs a review; any one does when every answer it reads is there (a plugin
+                # operator could not tell, or failed).
+                if rank < _REVIEW and (level == _EMERGENCY or self._flag_reads[flag.id] <= facts.keys()):
                     rank = _REVIEW
             if trace is not None:
                 trace.append(
