@@ -245,9 +245,10 @@ class Result(NamedTuple):
 class RenderedTail:
     """The JSON after `input` that results of one cached decision have in common, written once.
 
-    Results are mutable, so it is used for a result only while every field it was written from
-    still holds a value equal to the one it was written from (scores of the same type too:
-    `1 == True` in Python, not in JSON); anything else is written in full.
+    A result is immutable, but one made from it with `_replace` (an escalation, a plugin
+    failure) keeps its `rendered`; so it is used for a result only while every field it was
+    written from holds a value equal to the one it was written from (scores of the same type
+    too: `1 == True` in Python, not in JSON); anything else is written in full.
     """
 
     __slots__ = ("_kept", "tail")
