@@ -12,13 +12,25 @@ and recommendations the failing plugin may have touched. Decisions are cached by
 
 from __future__ import annotations
 
-import math
 import os
 from collections.abc import Callable, Iterable, Iterator, Mapping
 from types import MappingProxyType
 from typing import Any
 
 from rulewright.core.evaluate.compiler import Compiler, OperatorError
+from rulewright.core.evaluate.contracts import (
+    NESTED,
+    PluginError,
+    Raised,
+    Resume,
+    as_escalation,
+    call,
+    checked_score,
+    failure,
+    json_type,
+    nothing,
+    read_only,
+)
 from rulewright.core.evaluate.decisions import Decision, DecisionCache
 from rulewright.core.evaluate.explain import explain as explain_condition
 from rulewright.core.evaluate.inputs import InputChecker
@@ -26,7 +38,6 @@ from rulewright.core.evaluate.records import InputRecord
 from rulewright.core.evaluate.result import (
     NO_SCORES,
     ErrorInfo,
-    Escalation,
     OutcomeRef,
     ReadOnly,
     RedFlagHit,
@@ -52,14 +63,6 @@ _EMERGENCY = LEVEL_RANK["emergency"]
 
 class EngineError(Exception):
     """The engine cannot be built for this ruleset (e.g. its scorer is not installed)."""
-
-
-class PluginError(Exception):
-    """A plugin broke its contract: raised, returned the wrong thing, or changed what it may not."""
-
-    def __init__(self, plugin: str, message: str) -> None:
-        super().__init__(f"plugin {plugin!r} {message}")
-        self.plugin = plugin
 
 
 class _Draft:
@@ -217,11 +220,11 @@ class Engine:
         if type(record) is not dict and not isinstance(record, Mapping):
             draft = _Draft(False)
             rank = self._unreadable(
-                draft, "not_an_object", f"a record must be a JSON object, not {_json_type(record)}"
+                draft, "not_an_object", f"a record must be a JSON object, not {json_type(record)}"
             )
             return self._observed(*self._built(draft, rank, line, None, row, None))
         if self._prepare:
-            given = _read_only(record)  # what plugins see, and what red flags are screened on
+            given = read_only(record)  # what plugins see, and what red flags are screened on
             return self._evaluate(record, given, self._prepared(given), line, row, explain)
         return self._evaluate(record, record, record, line, row, explain)
 
@@ -239,12 +242,12 @@ class Engine:
         record_id = record.get(self.id_field) if self.id_field else None
         if self._prepare:
             # Its answers keyed the cache, so they are scalars: only the id may need a copy.
-            given = MappingProxyType(record) if type(record_id) not in _NESTED else _read_only(record)
+            given = MappingProxyType(record) if type(record_id) not in NESTED else read_only(record)
             for index, fn in self._numbered_prepare:
                 try:
                     prepared = fn(ruleset, given)
                 except Exception as exc:
-                    prepared = _Raised(exc)
+                    prepared = Raised(exc)
                 if prepared is not None:  # answers rewritten, or the plugin failed
                     prepared = self._prepared(given, (index, prepared))
                     return self._evaluate(record, given, prepared, line, None, False)
@@ -257,7 +260,7 @@ class Engine:
             try:
                 added = fn(self, ruleset, facts, out)
             except Exception as exc:
-                added = _Raised(exc)
+                added = Raised(exc)
             if added is not None and not (type(added) is list and not added):
                 out, rank = self._escalations(self._escalate_each, out, rank, facts, (index, added))  # type: ignore[arg-type]
                 break
@@ -265,7 +268,7 @@ class Engine:
             try:
                 fn(ruleset, out)
             except Exception as exc:
-                out = self._observed(out, rank, (index, _Raised(exc)))
+                out = self._observed(out, rank, (index, Raised(exc)))
                 break
         return None if out is result else out
 
@@ -346,24 +349,24 @@ class Engine:
     # -- steps -------------------------------------------------------------------------------
 
     def _prepared(
-        self, given: Mapping[str, Any], resume: _Resume | None = None
+        self, given: Mapping[str, Any], resume: Resume | None = None
     ) -> Mapping[str, Any] | PluginError:
         """The record after every `rulewright_prepare_facts` plugin, each handed a read-only view
         (from implementation `resume[0]` on, which returned `resume[1]` already)."""
         record = given
         for index in range(resume[0] if resume else 0, len(self._prepare)):
             name, fn = self._prepare[index]
-            prepared = resume[1] if resume and index == resume[0] else _call(fn, self.ruleset, record)
-            if type(prepared) is _Raised:
-                return _failure(name, "rulewright_prepare_facts", prepared.exc)
+            prepared = resume[1] if resume and index == resume[0] else call(fn, self.ruleset, record)
+            if type(prepared) is Raised:
+                return failure(name, "rulewright_prepare_facts", prepared.exc)
             if prepared is None:
                 continue
             if not isinstance(prepared, Mapping):
                 return PluginError(
                     name,
-                    f"returned {_json_type(prepared)} from rulewright_prepare_facts; expected a mapping or None",
+                    f"returned {json_type(prepared)} from rulewright_prepare_facts; expected a mapping or None",
                 )
-            record = _read_only(prepared)
+            record = read_only(prepared)
         return record
 
     def _built(
@@ -390,8 +393,8 @@ class Engine:
             self._components,
             recorded,
         )
-        for failure in draft.failures:
-            result, rank = plugin_failed(result, failure), max(rank, _REVIEW)
+        for message in draft.failures:
+            result, rank = plugin_failed(result, message), max(rank, _REVIEW)
         return result, rank
 
     def _decide_case(self, draft: _Draft, facts: dict[str, Any], rank: int) -> int:
@@ -404,10 +407,10 @@ class Engine:
             for sid in self._score_ids:
                 if sid not in env:
                     raise TypeError(f"did not set score {sid!r}")
-                facts[sid] = _checked_score(sid, env[sid])
+                facts[sid] = checked_score(sid, env[sid])
         except Exception as exc:
             return self._failed(
-                draft, rank, _failure(self._scorer_owner, f"scorer {self.ruleset.scorer!r}", exc)
+                draft, rank, failure(self._scorer_owner, f"scorer {self.ruleset.scorer!r}", exc)
             )
         draft.scores = ReadOnly({sid: facts[sid] for sid in self._score_ids})
         if trace is not None:
@@ -423,7 +426,7 @@ class Engine:
         try:
             return max(rank, self._decide(draft, facts, trace))
         except OperatorError as exc:
-            return self._failed(draft, rank, self._operator_failure(exc))
+            return self._failed(draft, rank, self._operatorfailure(exc))
 
     def _screen(self, draft: _Draft, facts: Mapping[str, Any], trace: list[dict[str, Any]] | None) -> int:
         """Screen every red flag (core, before any plugin). Returns the urgency rank so far."""
@@ -456,7 +459,7 @@ class Engine:
                     }
                 )
         if failed is not None:
-            rank = self._failed(draft, rank, self._operator_failure(failed))
+            rank = self._failed(draft, rank, self._operatorfailure(failed))
         return rank
 
     def _screen_given(self, draft: _Draft, given: Mapping[str, Any]) -> int:
@@ -480,10 +483,10 @@ class Engine:
                 rank = max(rank, level)
         return rank
 
-    def _operator_failure(self, exc: OperatorError) -> PluginError:
+    def _operatorfailure(self, exc: OperatorError) -> PluginError:
         owner = self.host.registry.owners["operators"].get(exc.operator, exc.operator)
         cause = exc.__cause__ if isinstance(exc.__cause__, Exception) else exc
-        return _failure(owner, f"operator {exc.operator!r}", cause)
+        return failure(owner, f"operator {exc.operator!r}", cause)
 
     def _decide(self, draft: _Draft, env: Mapping[str, Any], trace: list[dict[str, Any]] | None) -> int:
         """Apply the hit policy; an outcome is decided only if no missing answer could change it."""
@@ -570,7 +573,7 @@ class Engine:
         result: Result,
         rank: int,
         facts: Mapping[str, Any],
-        resume: _Resume | None = None,
+        resume: Resume | None = None,
     ) -> tuple[Result, int]:
         """Each escalation plugin sees the result so far (read-only) and may add red flags (from
         implementation `resume[0]` on, which returned `resume[1]` already)."""
@@ -580,18 +583,18 @@ class Engine:
                 added = (
                     resume[1]
                     if resume and index == resume[0]
-                    else _call(fn, self, self.ruleset, facts, result)
+                    else call(fn, self, self.ruleset, facts, result)
                 )
-                if type(added) is _Raised:
+                if type(added) is Raised:
                     raise added.exc
-                if _nothing(added):  # the usual case
+                if nothing(added):  # the usual case
                     continue
                 hits = self._escalation_hits(name, added, result)
             except PluginError as exc:
                 result, rank = self._failed_result(result, rank, exc)
                 continue
             except Exception as exc:
-                result, rank = self._failed_result(result, rank, _failure(name, "rulewright_escalate", exc))
+                result, rank = self._failed_result(result, rank, failure(name, "rulewright_escalate", exc))
                 continue
             steps: tuple[Any, ...] = ()
             for hit in hits:
@@ -613,11 +616,11 @@ class Engine:
     def _escalation_hits(self, name: str, added: Any, result: Result) -> tuple[RedFlagHit, ...]:
         """What an escalation plugin returned, checked: a list of escalations with new ids."""
         if not isinstance(added, (list, tuple)):
-            raise PluginError(name, f"returned {_json_type(added)} from rulewright_escalate, expected a list")
+            raise PluginError(name, f"returned {json_type(added)} from rulewright_escalate, expected a list")
         taken = {flag.id for flag in result.red_flags}
         hits = []
         for item in added:
-            esc = _as_escalation(name, item)
+            esc = as_escalation(name, item)
             reserved = esc.id in self._flag_ids or (
                 esc.id in self._escalation_ids and name not in DEFAULT_PLUGINS
             )
@@ -632,15 +635,15 @@ class Engine:
             hits.append(RedFlagHit(esc.id, esc.level, esc.message, esc.action, source=name))
         return tuple(hits)
 
-    def _observed(self, result: Result, rank: int, resume: _Resume | None = None) -> Result:
+    def _observed(self, result: Result, rank: int, resume: Resume | None = None) -> Result:
         """Hand the finished result to every observer; one that fails makes the case an error
         (from implementation `resume[0]` on, which returned `resume[1]` already)."""
         for index in range(resume[0] if resume else 0, len(self._finished)):
             name, fn = self._finished[index]
-            done = resume[1] if resume and index == resume[0] else _call(fn, self.ruleset, result)
-            if type(done) is _Raised:
+            done = resume[1] if resume and index == resume[0] else call(fn, self.ruleset, result)
+            if type(done) is Raised:
                 result, rank = self._failed_result(
-                    result, rank, _failure(name, "rulewright_evaluation_finished", done.exc)
+                    result, rank, failure(name, "rulewright_evaluation_finished", done.exc)
                 )
         return result
 
@@ -663,96 +666,3 @@ class Engine:
         draft.status = "error"
         draft.error = ErrorInfo(code, message)
         return rank
-
-
-_NESTED = (list, dict, set)
-
-
-class _Raised:
-    """What a plugin call raised, passed on as a value (see `_call`)."""
-
-    __slots__ = ("exc",)
-
-    def __init__(self, exc: Exception) -> None:
-        self.exc = exc
-
-
-_Resume = tuple[int, Any]
-"""(index of an implementation, what calling it gave): a step resumed from there."""
-
-
-def _call(fn: Callable[..., Any], *args: Any) -> Any:
-    """`fn(*args)`, or `_Raised` with what it raised."""
-    try:
-        return fn(*args)
-    except Exception as exc:
-        return _Raised(exc)
-
-
-def _nothing(added: Any) -> bool:
-    """An escalation plugin's "nothing to add": None or an empty list or tuple."""
-    return added is None or (type(added) in (list, tuple) and not added)
-
-
-def _read_only(record: Mapping[str, Any]) -> Mapping[str, Any]:
-    """A read-only view of a record, for plugins: nothing they do to it reaches the caller's.
-    A flat dict (the usual record) is viewed as it is; otherwise a copy, with lists as tuples."""
-    if type(record) is dict:
-        for value in record.values():
-            if type(value) in _NESTED:
-                break
-        else:
-            return MappingProxyType(record)
-    return MappingProxyType({key: freeze(value) for key, value in record.items()})
-
-
-def _failure(plugin: str, hook: str, exc: Exception) -> PluginError:
-    return PluginError(plugin, f"failed in {hook}: {type(exc).__name__}: {exc}")
-
-
-def _checked_score(score_id: str, value: Any) -> Any:
-    """A scorer must give a finite number, a (low, high) interval or None for each score."""
-    if value is None or (type(value) in (int, float) and math.isfinite(value)):
-        return value
-    if (
-        type(value) is tuple
-        and len(value) == 2
-        and all(type(v) in (int, float) and not math.isnan(v) for v in value)
-        and value[0] <= value[1]
-    ):
-        return value
-    raise TypeError(
-        f"score {score_id!r} is {value!r}; expected a finite number, a (low, high) interval or None"
-    )
-
-
-def _as_escalation(plugin: str, item: Any) -> Escalation:
-    if isinstance(item, Mapping):
-        try:
-            item = Escalation(
-                str(item["id"]), str(item["level"]), str(item["message"]), str(item.get("action", ""))
-            )
-        except KeyError as exc:
-            raise PluginError(plugin, f"returned an escalation without {exc.args[0]!r}") from None
-    if not isinstance(item, Escalation):
-        raise PluginError(
-            plugin, f"returned {_json_type(item)} as an escalation, expected Escalation or a mapping"
-        )
-    if item.level not in LEVEL_RANK or item.level == "routine":
-        raise PluginError(
-            plugin, f"returned escalation level {item.level!r}; use one of review, urgent, emergency"
-        )
-    return item
-
-
-def _json_type(value: Any) -> str:
-    names = {
-        dict: "an object",
-        list: "an array",
-        str: "a string",
-        bool: "a boolean",
-        int: "a number",
-        float: "a number",
-        type(None): "null",
-    }
-    return names.get(type(value), f"a {type(value).__name__}")
