@@ -208,7 +208,7 @@ def test_cds_hooks_summary_is_cut_below_140_characters(leg_pain: Engine) -> None
     from rulewright.plugins.cds_hooks import response
 
     result = leg_pain.evaluate(ROUTINE)
-    result.red_flags.append(RedFlagHit("long", "review", "word " * 60))
+    result = result._replace(red_flags=(*result.red_flags, RedFlagHit("long", "review", "word " * 60)))
     card = response(result)["cards"][0]
     assert len(card["summary"]) < 140 and card["summary"].endswith("…")
 

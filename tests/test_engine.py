@@ -228,7 +228,7 @@ def test_evaluate_batch_keeps_order_and_count(leg_pain: Engine) -> None:
     assert [r.line for r in results] == [1, 2, 3, 4]
     assert [r.status for r in results] == ["ok", "error", "error", "undetermined"]
     # An unreadable record could not be screened, so its emergency flag is not screened.
-    assert results[1].not_screened == ["bladder_bowel"] and results[1].urgency == "review"
+    assert results[1].not_screened == ("bladder_bowel",) and results[1].urgency == "review"
 
 
 def test_explain_trace_agrees_with_the_compiled_result(leg_pain: Engine) -> None:

@@ -11,7 +11,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 from typing import Any
 
-from rulewright.core.evaluate.result import ErrorInfo, Result
+from rulewright.core.evaluate.result import Result, plugin_failed
 from rulewright.core.model.ruleset import LEVEL_RANK
 
 
@@ -19,12 +19,10 @@ class WriterFailed(Exception):
     """An output format failed twice on one record: stop rather than lose it silently."""
 
 
-def recover(writer: Any, result: Result, fmt: str, owner: str, exc: Exception) -> None:
+def recover(writer: Any, result: Result, fmt: str, owner: str, exc: Exception) -> Result:
     """The format failed on `result`: write it as an error record instead, so it is not lost."""
-    result.status = "error"
-    result.outcome = None
-    result.error = ErrorInfo(
-        "plugin_error", f"output format {fmt!r} from plugin {owner!r} failed: {type(exc).__name__}: {exc}"
+    result = plugin_failed(
+        result, f"output format {fmt!r} from plugin {owner!r} failed: {type(exc).__name__}: {exc}"
     )
     try:
         writer.write(result)
@@ -35,6 +33,7 @@ def recover(writer: Any, result: Result, fmt: str, owner: str, exc: Exception) -
             f"output format {fmt!r} from plugin {owner!r} failed twice at line {result.line}; "
             "stopping so no record is lost silently"
         ) from None
+    return result
 
 
 @dataclass
@@ -107,7 +106,7 @@ def write_all(
         except OSError:
             raise  # the output itself failed (closed pipe, full disk): not the format's fault
         except Exception as exc:  # a failing format plugin must not lose the record or its red flags
-            recover(writer, result, fmt, owner, exc)
+            result = recover(writer, result, fmt, owner, exc)
         add(result)
         if stop_on_error and result.status == "error":
             return False

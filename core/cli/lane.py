@@ -2,16 +2,18 @@
 
 In a batch most records repeat an answer set the engine has decided already (`decisions.py`).
 For such a record the lane writes the result record straight away: its `input` part, then the
-decision's JSON, which was rendered once, by `Result.to_json`. No `InputRecord`, no `Result`
-and no per-record plugin call is made, and those are most of what a record costs.
+decision's JSON, which was rendered once, by `Result.to_json`. No `InputRecord` and, unless a
+plugin hook runs for each case, no `Result` and no plugin call is made: most of what a record costs.
 
 Every other line (blank, malformed, nested, too long, answers seen for the first time, a
 decision that is an error) goes through the general path, in place: read by the adapter,
 evaluated by the engine, written by the format. The lane runs only where nothing per case could
 differ: the input adapter can split its stream and recognise a plain record (`split`,
 `read_chunk`, `plain_record`), the writer accepts JSON it did not render (`write_json`), and the
-engine offers its decisions (`Engine.decisions`: no observers, no recorded inputs); never with
-`--explain`. tests/test_lane.py checks that it writes byte for byte what the general path writes.
+engine offers its decisions (`Engine.decisions`: no recorded inputs); never with `--explain`.
+Plugin hooks that run for each case (`Engine.per_case`) run here too (`Engine.recalled`): a
+case they change is written by the format, in place. tests/test_lane.py checks that the lane
+writes byte for byte what the general path writes.
 """
 
 from __future__ import annotations
@@ -116,6 +118,7 @@ class Lane:
         """As `block`, for a block already split into lines."""
         plain, limit = self.adapter.plain_record, self.options.max_line_bytes
         recall, id_field, dumps = self.cache.recall, self.engine.id_field, orjson.dumps
+        recalled = self.engine.recalled if self.engine.per_case else None
         hits: list[Decision] = []  # counted once the block is done
         written: list[bytes] = []  # records rendered here, written together
         pending: list[bytes] = []  # consecutive lines for the general path, from line `start`
@@ -134,6 +137,13 @@ class Lane:
                     continue
                 if pending and not self._in_full(written, start, pending):
                     return False
+                if recalled is not None and (changed := recalled(record, decision, line)) is not None:
+                    self._flush(written)
+                    if not write_all(
+                        (changed,), self.writer, self.fmt, self.owner, self.tally, stop_on_error=self.stop
+                    ):
+                        return False
+                    continue
                 source = {"line": line, "id": record.get(id_field) if id_field else None}  # type: ignore[union-attr]
                 written.append(b'{"input":' + dumps(source) + decision.tail)
                 hits.append(decision)

@@ -34,8 +34,9 @@ from rulewright.core.evaluate.logic import (
 from rulewright.core.model import ruleset as m
 
 ExprFn = Callable[[Mapping[str, Any]], ScoreValue]
-Operator = Callable[[Any, Any], bool]
-"""A plugin operator: `op(answer, value) -> bool`; it never sees a missing answer."""
+Operator = Callable[[Any, Any], bool | None]
+"""A plugin operator: `op(answer, value) -> bool`, or None when it cannot tell (the condition is
+then unknown); anything else is the plugin's error. It never sees a missing answer."""
 
 
 def score_test(ruleset: m.Ruleset, node: m.Compare) -> tuple[str, Any]:
@@ -50,7 +51,7 @@ def score_test(ruleset: m.Ruleset, node: m.Compare) -> tuple[str, Any]:
 
 
 class OperatorError(Exception):
-    """A plugin operator raised (or returned something with no truth value)."""
+    """A plugin operator raised, or returned something other than True, False or None."""
 
     def __init__(self, operator: str, exc: Exception) -> None:
         super().__init__(f"operator {operator!r} failed: {type(exc).__name__}: {exc}")
@@ -150,9 +151,13 @@ class Compiler:
             if v is None or (kind == "score" and type(v) is tuple):
                 return None
             try:
-                return bool(op(v, arg))
+                value = op(v, arg)
             except Exception as exc:  # the engine names the plugin; red-flag screening goes on
                 raise OperatorError(name, exc) from exc
+            if value is True or value is False or value is None:  # None: it cannot tell (unknown)
+                return value
+            wrong = TypeError(f"returned {value!r}; an operator returns True, False or None")
+            raise OperatorError(name, wrong) from wrong
 
         return custom
 

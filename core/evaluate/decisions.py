@@ -33,8 +33,11 @@ class Decision:
     """What one set of answers decided: everything in a result but where the case came from."""
 
     __slots__ = (
+        "after",
+        "before",
         "engine",
         "error",
+        "facts",
         "missing",
         "not_screened",
         "outcome",
@@ -50,13 +53,15 @@ class Decision:
         "urgency",
     )
 
-    def __init__(self, result: Result, rank: int) -> None:
+    def __init__(self, result: Result, rank: int, facts: Mapping[str, Any] | None = None) -> None:
+        # A result is immutable: its parts are shared by every result made from this decision.
         self.status = result.status
         self.outcome: OutcomeRef | None = result.outcome
-        self.red_flags: tuple[RedFlagHit, ...] = tuple(result.red_flags)
-        self.not_screened = tuple(result.not_screened)
-        self.scores = tuple(result.scores.items())
-        self.missing = tuple(result.missing)
+        self.red_flags: tuple[RedFlagHit, ...] = result.red_flags
+        self.not_screened = result.not_screened
+        self.scores = result.scores
+        self.missing = result.missing
+        self.facts = facts  # the checked answers and scores (read-only), for escalations per case
         self.recommendations = result.recommendations
         self.error: ErrorInfo | None = result.error
         self.rank = rank
@@ -64,33 +69,34 @@ class Decision:
         self.ref, self.engine, self.plugins = result.ruleset, result.engine, result.plugins
         # Written once from a result nobody else holds, so it is exactly what `to_json` writes:
         # the record's JSON after `"input":{...}`, newline included.
-        self.rendered = RenderedTail(self.result(None, None, None, rendered=False))
-        self.tail = self.rendered.tail
-
-    def result(self, line: int | None, record_id: Any, row: int | None, *, rendered: bool = True) -> Result:
-        """A new result for a case with these answers (its own lists: results are mutable)."""
-        # Positional, in Result's field order: keywords would double the cost of the hottest
-        # call of a batch. tests/test_decision_cache.py compares every field with a full run.
-        return Result(
-            self.ref,
-            self.status,
-            self.urgency,
-            line,
-            record_id,
-            row,
+        self.before = (self.ref, self.status, self.urgency)
+        self.after: tuple[Any, ...] = (
             self.outcome,
-            list(self.red_flags),
-            list(self.not_screened),
-            dict(self.scores),
-            list(self.missing),
+            self.red_flags,
+            self.not_screened,
+            self.scores,
+            self.missing,
             self.recommendations,
             self.engine,
             self.error,
             None,
             self.plugins,
             None,
-            self.rendered if rendered else None,
+            None,
         )
+        self.rendered = RenderedTail(self.result(None, None, None))
+        self.tail = self.rendered.tail
+        self.after = (*self.after[:-1], self.rendered)
+
+    def result(self, line: int | None, record_id: Any, row: int | None) -> Result:
+        """A new result for a case with these answers."""
+        # Built from the fields before and after where the case came from, as one tuple: the
+        # hottest call of a batch, and a third of the cost of `Result(...)` with 18 arguments.
+        # tests/test_decision_cache.py compares every field with a full run.
+        return _new_tuple(Result, self.before + (line, record_id, row) + self.after)
+
+
+_new_tuple = tuple.__new__
 
 
 class DecisionCache:
@@ -125,8 +131,8 @@ class DecisionCache:
         except TypeError:
             return None
 
-    def keep(self, key: Key, result: Result, rank: int) -> None:
+    def keep(self, key: Key, result: Result, rank: int, facts: Mapping[str, Any] | None = None) -> None:
         """Remember what `result` (just decided in full, before observers) decided for `key`."""
         if len(self.decisions) < CACHE_SIZE:
             with suppress(TypeError):  # unhashable answers: nothing to key on
-                self.decisions[key] = Decision(result, rank)
+                self.decisions[key] = Decision(result, rank, facts)

@@ -95,7 +95,7 @@ def _set(decl: m.Input) -> Checker:
     listing = ", ".join(decl.values)
 
     def check(v: Any) -> Any:
-        if not isinstance(v, list):
+        if not isinstance(v, (list, tuple)):  # a tuple: a list from a plugin's read-only view
             raise _Reject(f"{_describe(v)} is not a list of values from: {listing}")
         bad = [x for x in v if type(x) is not str or x not in allowed]
         if bad:

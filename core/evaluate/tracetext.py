@@ -6,6 +6,7 @@ its parent, so a reader sees which sub-condition decided a result (as OPA's `--v
 
 from __future__ import annotations
 
+from collections.abc import Mapping, Sequence
 from typing import Any
 
 
@@ -39,7 +40,7 @@ def _condition_lines(node: dict[str, Any], depth: int, indent: str) -> list[str]
     return out
 
 
-def trace_lines(trace: list[dict[str, Any]], indent: str = "    ") -> list[str]:
+def trace_lines(trace: Sequence[Mapping[str, Any]], indent: str = "    ") -> list[str]:
     """One line per step and per condition node of a result record's `trace`."""
     out = []
     for step in trace:

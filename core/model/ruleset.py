@@ -7,14 +7,17 @@ finding about it can be reported at `file:line:col`.
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass, field
+from types import MappingProxyType
 from typing import Any, Literal
 
 from rulewright.core.model.diagnostics import JsonPath
 
 LEVELS = ("routine", "review", "urgent", "emergency")
 """Urgency levels, lowest first; a red flag's level is one of the last three."""
-LEVEL_RANK = {name: rank for rank, name in enumerate(LEVELS)}
+LEVEL_RANK: Mapping[str, int] = MappingProxyType({name: rank for rank, name in enumerate(LEVELS)})
+"""Rank of each urgency level (read-only: a plugin cannot re-rank them for everyone)."""
 
 InputType = Literal["boolean", "enum", "integer", "number", "set"]
 COMPARISONS = ("eq", "ne", "lt", "le", "gt", "ge", "in", "not_in", "between", "contains")
@@ -211,7 +214,7 @@ class ConfidenceRaise:
     path: JsonPath = ()
 
 
-CONFIDENCE_RANK = {"low": 0, "moderate": 1, "high": 2}
+CONFIDENCE_RANK: Mapping[str, int] = MappingProxyType({"low": 0, "moderate": 1, "high": 2})
 
 
 @dataclass(frozen=True)
