@@ -417,3 +417,21 @@ def test_a_ruleset_needing_a_switched_off_operator_names_the_switch(
     result = invoke("evaluate", str(path), "-a", "n=1")
     assert result.exit_code == 2 and "contains_any" in result.stderr
     assert "switched off by RULEWRIGHT_DISABLE_PLUGINS: rulewright.plugins.operators" in result.stderr
+
+
+def test_a_plugin_with_a_hook_wrapper_is_refused_when_it_loads(install: Install, invoke) -> None:  # type: ignore[no-untyped-def]
+    # The engine calls each implementation on its own, so a wrapper would never wrap anything:
+    # the plugin is a load failure naming the wrapper, not a crash when the first case runs.
+    source = (
+        "from rulewright.core import hookimpl\n"
+        "@hookimpl(wrapper=True)\n"
+        "def rulewright_escalate(ruleset, facts, result):\n"
+        "    return (yield)\n"
+    )
+    install("rw-wrap", "0.1", "rw_wrap", source)
+    result = invoke("plugins", "--format", "json")
+    failed = json.loads(result.stdout)["failed"]
+    assert [f["distribution"] for f in failed] == ["rw-wrap"]
+    assert "rulewright_escalate as a hook wrapper (wrapper=True)" in failed[0]["error"]
+    evaluated = invoke("evaluate", "leg-pain@1.0.0", "-", input='{"bladder_bowel_control": true}\n')
+    assert evaluated.exit_code == 0 and '"urgency":"emergency"' in evaluated.stdout.replace(" ", "")

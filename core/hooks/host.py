@@ -27,6 +27,7 @@ from typing import Any
 import pluggy
 
 from rulewright.core.hooks import specs as hookspecs
+from rulewright.core.hooks.contract import wrapper_problems
 from rulewright.core.model.ruleset import Ruleset
 
 hookimpl = pluggy.HookimplMarker("rulewright")
@@ -334,6 +335,10 @@ def _load_entry_points(
             pm.register(ep.load(), name=name)
             # A misspelt hook in a third-party plugin skips that plugin rather than the whole CLI.
             pm.check_pending()
+            # A hook wrapper would never be called as the author meant: refuse it at load time.
+            wrappers = [p for p in wrapper_problems(pm) if p.startswith(f"plugin {name!r} ")]
+            if wrappers:
+                raise TypeError("; ".join(wrappers))
         except Exception as exc:  # a broken plugin must not take the CLI down
             if pm.has_plugin(name):
                 pm.unregister(name=name)
