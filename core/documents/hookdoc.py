@@ -36,18 +36,35 @@ def hooks() -> list[Hook]:
             group = m.group(1)
         elif m := _HOOK.match(line):
             fn = getattr(hookspecs, m.group(1))
-            params = ", ".join(inspect.signature(fn).parameters)
+            params = _typed(inspect.signature(fn))
             spec = getattr(fn, "rulewright_spec", {})
             found.append(
                 Hook(
                     fn.__name__,
                     group,
-                    f"{fn.__name__}({params})",
+                    f"{fn.__name__}{params}",
                     inspect.getdoc(fn) or "",
                     spec["firstresult"],
                 )
             )
     return found
+
+
+def _typed(signature: inspect.Signature) -> str:
+    """`(name: Type, ...) -> Type` as the spec spells its annotations (strings, under
+    `from __future__ import annotations`), so the page shows the types a plugin can import."""
+
+    def spelt(annotation: object) -> str:
+        return annotation if isinstance(annotation, str) else inspect.formatannotation(annotation)
+
+    params = ", ".join(
+        name if p.annotation is p.empty else f"{name}: {spelt(p.annotation)}"
+        for name, p in signature.parameters.items()
+    )
+    ret = (
+        "" if signature.return_annotation is signature.empty else f" -> {spelt(signature.return_annotation)}"
+    )
+    return f"({params}){ret}"
 
 
 def render() -> str:
@@ -74,7 +91,7 @@ def render() -> str:
             if note.strip():
                 out += [_sentence(note) + ".", ""]
         calls = "first non-None result wins" if hook.firstresult else "every implementation is called"
-        out += [f"### {hook.name}", "", "```python", f"@hookimpl\ndef {hook.signature}: ...", "```", ""]
+        out += [f"### {hook.name}", "", "```python", f"@hookimpl\ndef {hook.signature}:\n    ...", "```", ""]
         out += [f"*Calling:* {calls}.", "", hook.doc, ""]
     return "\n".join(out).rstrip() + "\n"
 

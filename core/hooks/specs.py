@@ -51,7 +51,11 @@ def rulewright_register_operators(register: RegisterOperator) -> None:
     """Register condition operators: `register("starts_with", fn)`.
 
     `fn(answer, value) -> bool | None` (an `Operator`) is called only with an answered fact (a
-    missing answer makes the condition unknown without calling it); None means it cannot tell.
+    missing answer makes the condition unknown without calling it); None means it cannot tell,
+    which makes the condition unknown (a red flag it decides is reported as not screened, and
+    urgency is at least review when every answer the flag reads is there). Any other return
+    value (`"yes"`, `1`) or an exception is a `plugin_error` for that case, with the red flags
+    the core found kept.
     Rulesets use it as `{fact: x, op: starts_with, value: v}`. Analysis treats plugin operators
     as opaque, so prefer the built-in comparisons.
     """
@@ -129,8 +133,10 @@ def rulewright_prepare_facts(ruleset: Ruleset, record: Mapping[str, Any]) -> Map
     """Adjust a raw record before its answers are type-checked (e.g. rename keys, convert units).
 
     `ruleset` is the `Ruleset` being evaluated; `record` the case as read (answers by input id,
-    plus the id field). Return a new mapping to use instead of `record`, or None to leave it
-    unchanged. Must not mutate `record`.
+    plus the id field) as a read-only mapping: changing it in place raises, and the case becomes
+    a `plugin_error`. Return a new mapping to use instead of `record`, or None to leave it
+    unchanged; anything else is a `plugin_error`. Red flags are screened on the answers as given
+    too, so a renaming or converting plugin can never make one disappear.
     """
 
 
@@ -143,9 +149,12 @@ def rulewright_escalate(
 
     Every implementation is called; each escalation is added to `result.red_flags` with the
     plugin's name as its `source`, and the highest level wins. An escalation can only raise
-    urgency: a level below the current urgency is recorded but changes nothing. `facts` holds the
-    checked answers and the scores; `ruleset` is the `Ruleset`; `result` (a `Result`, outcome
-    decided) is read-only. `engine` is the calling `Engine` (its
+    urgency: a level below the current urgency is recorded but changes nothing. An escalation's
+    `id` must be its own: an id the ruleset defines for a red flag, or one already in the result,
+    is a `plugin_error`. The built-in escalation plugin (the ruleset's `escalations:`) runs first,
+    whatever `tryfirst` says. `facts` (read-only) holds the checked answers and the scores;
+    `ruleset` is the `Ruleset`; `result` (a `Result`, outcome decided) is immutable. `engine` is
+    the calling `Engine` (its
     `compiler` compiles conditions; cache per engine, e.g. in a `weakref.WeakKeyDictionary`).
     """
 
@@ -153,8 +162,15 @@ def rulewright_escalate(
 @hookspec
 def rulewright_evaluation_finished(ruleset: Ruleset, result: Result) -> None:
     """Observe a finished result (audit, metrics): `result` is the final `Result` of one case of
-    `ruleset` (a `Ruleset`). Read-only; the return value is ignored, and an exception here is
-    recorded like any plugin failure."""
+    `ruleset` (a `Ruleset`). The result is immutable (a named tuple: `result._replace(...)` gives a
+    changed copy for your own use); the return value is ignored, and an exception here is
+    recorded like any plugin failure.
+
+    Every per-case hook fails the same way: the case becomes an error with code `plugin_error`
+    naming the plugin, keeping the red flags and `not_screened` the core found and an urgency of
+    at least review, and dropping the outcome, scores, missing and recommendations (the
+    integrator guide, "A plugin failure has one shape"). Implementations may take fewer arguments than the
+    spec, and `tryfirst`/`trylast` order holds; hook wrappers are refused when the plugin loads."""
 
 
 # --- authoring --------------------------------------------------------------------------------
