@@ -8,8 +8,8 @@ and no per-record plugin call is made, and those are most of what a record costs
 Every other line (blank, malformed, nested, too long, answers seen for the first time, a
 decision that is an error) goes through the general path, in place: read by the adapter,
 evaluated by the engine, written by the format. The lane runs only where nothing per case could
-differ: the input adapter can split its stream and recognise a plain record (`split`,
-`read_chunk`, `plain_record`), the writer accepts JSON it did not render (`write_json`), and the
+differ: the input adapter can split its stream and recognise a plain record (`PlainLines`),
+the writer accepts JSON it did not render (`RenderedJsonWriter`), and the
 engine offers its decisions (`Engine.decisions`: no observers, no recorded inputs); never with
 `--explain`. tests/test_lane.py checks that it writes byte for byte what the general path writes.
 """
@@ -17,7 +17,6 @@ engine offers its decisions (`Engine.decisions`: no observers, no recorded input
 from __future__ import annotations
 
 import os
-import stat
 from collections import Counter
 from collections.abc import Callable
 from typing import Any, BinaryIO
@@ -26,7 +25,8 @@ import orjson
 
 from rulewright.core.cli.batch import Tally, write_all
 from rulewright.core.evaluate.decisions import Decision
-from rulewright.core.evaluate.records import ReadOptions
+from rulewright.core.evaluate.records import PlainLines, ReadOptions
+from rulewright.core.evaluate.writers import RenderedJsonWriter
 
 BLOCK_KIB = 256
 """KiB of whole lines read at a time."""
@@ -63,46 +63,24 @@ class Lane:
             not explain
             and os.environ.get(LANE_ENV, "1") != "0"
             and engine.decisions is not None
-            and all(hasattr(adapter, name) for name in ("split", "read_chunk", "plain_record"))
-            and hasattr(writer, "write_json")
+            and isinstance(adapter, PlainLines)
+            and isinstance(writer, RenderedJsonWriter)
         )
 
     def run(self, stream: BinaryIO, *, after_block: Callable[[int], None]) -> bool:
         """Evaluate the whole stream; False if stopped at an error record (`--on-error fail`)."""
-        if hasattr(self.adapter, "span") and regular_file(stream):
-            return self._run_spans(stream, after_block)
         for first, data in self.adapter.split(stream, self.engine.ruleset, self.options, BLOCK_KIB):
             if not self.block(first, data):
                 return False
             after_block(self.tally.count)
         return True
 
-    def _run_spans(self, stream: BinaryIO, after_block: Callable[[int], None]) -> bool:
-        """A regular file is read a span of whole lines at a time, at its offset (`span`, as
-        `--jobs` workers take theirs), and each span's lines are counted once, as they are split:
-        a stream's blocks were copied to join a carried-over line and counted for their first
-        line numbers (15-20 ms of a 200,000-record run, measured)."""
-        fd, offset, first = stream.fileno(), stream.tell(), self.options.first_line
-        while True:
-            covered, data = self.adapter.span(fd, offset, BLOCK_KIB * 1024, self.options)
-            if not covered:
-                return True
-            offset += covered
-            if data is None:  # a line too long to read: the adapter makes it an error record
-                lines, done = 1, self._general(first, None)
-            else:
-                split = self.lines(data)
-                lines, done = len(split), self.block_lines(first, split)
-            if not done:
-                return False
-            first += lines
-            after_block(self.tally.count)
-
-    def block(self, first: int, data: bytes | None) -> bool:
-        """Evaluate and write one block of whole lines (as `split` yields them); False if stopped."""
+    def block(self, first: int, data: bytes | None, lines: list[bytes] | None = None) -> bool:
+        """Evaluate and write one block of whole lines (as `split` yields them, and split into
+        `lines` if that is done already); False if stopped."""
         if data is None:  # a line too long to read: the adapter makes it an error record
             return self._general(first, None)
-        return self.block_lines(first, self.lines(data))
+        return self.block_lines(first, self.lines(data) if lines is None else lines)
 
     @staticmethod
     def lines(data: bytes) -> list[bytes]:
@@ -163,11 +141,3 @@ class Lane:
         records = self.adapter.read_chunk((first, data), self.engine.ruleset, self.options)
         results = self.engine.evaluate_batch(records)
         return write_all(results, self.writer, self.fmt, self.owner, self.tally, stop_on_error=self.stop)
-
-
-def regular_file(stream: Any) -> bool:
-    """A regular file that can be read at any offset (`os.pread`), not a pipe or a terminal."""
-    try:
-        return hasattr(os, "pread") and stat.S_ISREG(os.fstat(stream.fileno()).st_mode)
-    except (AttributeError, OSError, ValueError):
-        return False

@@ -139,3 +139,24 @@ def rulewright_validate_ruleset(ruleset: Any, report: Callable[..., None]) -> No
     `path` is a JSON path tuple into the ruleset document (e.g. `("outcomes", 0, "when")`), so
     the finding is printed at that node's file:line:col.
     """
+
+
+# --- worker lifecycle: once in each process that evaluates records ----------------------------
+
+
+@hookspec
+def rulewright_worker_started() -> None:
+    """Observe a process starting to evaluate records, before its first: the one process of
+    `rules evaluate` (`--jobs 1`, `--answer`), or each worker process of `rules evaluate --jobs N`
+    (forked from the main process on Linux, so a plugin's state is a copy there). Open a
+    per-process resource here (a connection, a file); the return value is ignored, and an
+    exception here stops the run."""
+
+
+@hookspec
+def rulewright_worker_stopping() -> None:
+    """Observe a process that has evaluated its last record and is about to stop, once for each
+    `rulewright_worker_started` in the same process: after the last record of `rules evaluate`,
+    and in each `--jobs` worker as the pool shuts it down (worker processes leave through
+    `os._exit`, so `atexit` handlers never run there: flush and close per-process resources
+    here). Not called in a worker that is killed or dies. The return value is ignored."""
