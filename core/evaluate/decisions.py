@@ -17,7 +17,7 @@ from collections.abc import Mapping
 from contextlib import suppress
 from typing import Any
 
-from rulewright.core.evaluate.result import ErrorInfo, OutcomeRef, RedFlagHit, RenderedTail, Result
+from rulewright.core.evaluate.result import RenderedTail, Result
 from rulewright.core.model.ruleset import LEVELS
 
 CACHE_SIZE = 4096
@@ -32,64 +32,42 @@ Key = tuple[tuple[Any, ...], tuple[type, ...]]
 class Decision:
     """What one set of answers decided: everything in a result but where the case came from."""
 
-    __slots__ = (
-        "engine",
-        "error",
-        "missing",
-        "not_screened",
-        "outcome",
-        "plugins",
-        "rank",
-        "recommendations",
-        "red_flags",
-        "ref",
-        "rendered",
-        "scores",
-        "status",
-        "tail",
-        "urgency",
-    )
+    __slots__ = ("kept", "rank", "rendered", "status", "tail", "urgency")
 
     def __init__(self, result: Result, rank: int) -> None:
-        self.status = result.status
-        self.outcome: OutcomeRef | None = result.outcome
-        self.red_flags: tuple[RedFlagHit, ...] = tuple(result.red_flags)
-        self.not_screened = tuple(result.not_screened)
-        self.scores = tuple(result.scores.items())
-        self.missing = tuple(result.missing)
-        self.recommendations = result.recommendations
-        self.error: ErrorInfo | None = result.error
-        self.rank = rank
-        self.urgency = LEVELS[rank]
-        self.ref, self.engine, self.plugins = result.ruleset, result.engine, result.plugins
-        # Written once from a result nobody else holds, so it is exactly what `to_json` writes:
-        # the record's JSON after `"input":{...}`, newline included.
-        self.rendered = RenderedTail(self.result(None, None, None, rendered=False))
+        self.kept, self.rendered = result, None
+        self.kept = self.result(None, None, None)  # a copy nobody else holds
+        self.kept.urgency = self.urgency = LEVELS[rank]  # as the engine finishes the result
+        self.status, self.rank = result.status, rank
+        # Written once from that copy, so it is exactly what `to_json` writes: the record's JSON
+        # after `"input":{...}`, newline included.
+        self.rendered = RenderedTail(self.kept)
         self.tail = self.rendered.tail
 
-    def result(self, line: int | None, record_id: Any, row: int | None, *, rendered: bool = True) -> Result:
+    def result(self, line: int | None, record_id: Any, row: int | None) -> Result:
         """A new result for a case with these answers (its own lists: results are mutable)."""
         # Positional, in Result's field order: keywords would double the cost of the hottest
         # call of a batch. tests/test_decision_cache.py compares every field with a full run.
+        kept = self.kept
         return Result(
-            self.ref,
-            self.status,
-            self.urgency,
+            kept.ruleset,
+            kept.status,
+            kept.urgency,
             line,
             record_id,
             row,
-            self.outcome,
-            list(self.red_flags),
-            list(self.not_screened),
-            dict(self.scores),
-            list(self.missing),
-            self.recommendations,
-            self.engine,
-            self.error,
+            kept.outcome,
+            list(kept.red_flags),
+            list(kept.not_screened),
+            dict(kept.scores),
+            list(kept.missing),
+            kept.recommendations,
+            kept.engine,
+            kept.error,
             None,
-            self.plugins,
+            kept.plugins,
             None,
-            self.rendered if rendered else None,
+            self.rendered,
         )
 
 
@@ -102,31 +80,26 @@ class DecisionCache:
         self.accepted = frozenset([*inputs, *([id_field] if id_field else [])])
         self.decisions: dict[Key, Decision] = {}
 
-    def key(self, record: Mapping[str, Any]) -> Key | None:
+    def _key(self, record: Mapping[str, Any]) -> Key | None:
         """The answers as given, with their types; None when the record cannot be cached."""
         if not record.keys() <= self.accepted:
             return None  # an undeclared key: an error the input check reports
         answers = tuple(map(record.get, self.inputs))
         return answers, tuple(map(type, answers))
 
-    def get(self, key: Key) -> Decision | None:
-        try:
-            return self.decisions.get(key)
-        except TypeError:  # an answer that cannot be hashed (a list, an object): a wrong answer too
-            return None
-
     def recall(self, record: Mapping[str, Any]) -> Decision | None:
         """The decision for this record's answers, if they have been decided before."""
-        if not record.keys() <= self.accepted:
+        if not record.keys() <= self.accepted:  # `_key`, written out: this runs once per record
             return None
         answers = tuple(map(record.get, self.inputs))
         try:
             return self.decisions.get((answers, tuple(map(type, answers))))
-        except TypeError:
+        except TypeError:  # an answer that cannot be hashed (a list, an object): a wrong answer too
             return None
 
-    def keep(self, key: Key, result: Result, rank: int) -> None:
-        """Remember what `result` (just decided in full, before observers) decided for `key`."""
-        if len(self.decisions) < CACHE_SIZE:
+    def keep(self, record: Mapping[str, Any], result: Result, rank: int) -> None:
+        """Remember what `result` (just decided in full, before observers) decided for the record."""
+        key = self._key(record)
+        if key is not None and len(self.decisions) < CACHE_SIZE:
             with suppress(TypeError):  # unhashable answers: nothing to key on
                 self.decisions[key] = Decision(result, rank)

@@ -150,8 +150,7 @@ class Engine:
             )
         record_id = record.get(self.id_field) if self.id_field else None
         cache = self._cache if not explain else None
-        key = cache.key(record) if cache is not None else None
-        known = cache.get(key) if key is not None else None  # type: ignore[union-attr]
+        known = cache.recall(record) if cache is not None else None
         if known is not None:
             result = known.result(line, record_id, row)
             if self.record_input:
@@ -179,9 +178,9 @@ class Engine:
             if prepared is not None:
                 record = prepared
         facts, problems = self._check.check(record)
-        if key is not None and not problems:
+        if cache is not None and not problems:
             rank = self._decide_case(result, facts, None)
-            cache.keep(key, result, rank)  # type: ignore[union-attr]
+            cache.keep(record, result, rank)
             return self._finish(result, rank)
         rank = self._screen(result, facts, trace)
         if record is not given:

@@ -4,14 +4,12 @@ from __future__ import annotations
 
 from copy import copy
 from dataclasses import dataclass, field
+from operator import attrgetter
 from typing import Any
 
 import orjson
 
 from rulewright.core.evaluate.logic import ScoreValue, tidy
-
-RESULT_FORMAT = 1
-"""Version of the result record contract; bumped only on a breaking change."""
 
 
 @dataclass(frozen=True)
@@ -93,58 +91,48 @@ class Result:
     """Set by the engine on results of one cached decision, so `to_json` renders their shared part once."""
 
     def to_record(self) -> dict[str, Any]:
-        """The stable JSON record; key order is part of the contract."""
-        source: dict[str, Any] = {"line": self.line, "id": self.id}
-        if self.row is not None:
-            source["row"] = self.row
-        if self.recorded is not None:
-            source["record"] = self.recorded
-        record: dict[str, Any] = {
-            "input": source,
-            "ruleset": dict(self.ruleset),
-            "status": self.status,
-            "outcome": self.outcome.to_dict() if self.outcome else None,
-            "urgency": self.urgency,
-            "red_flags": [f.to_dict() for f in self.red_flags],
-            "not_screened": list(self.not_screened),
-            "scores": {k: score_to_json(v) for k, v in self.scores.items()},
-            "missing": list(self.missing),
-            "recommendations": list(self.recommendations),
-            "engine": {"version": self.engine, "plugins": list(self.plugins)},
-            "error": self.error.to_dict() if self.error else None,
-        }
-        if self.trace is not None:
-            record["trace"] = self.trace
-        return record
+        """The stable JSON record, read back from `to_json`: key order is part of the contract."""
+        line = self.to_json()
+        try:
+            return orjson.loads(line)  # type: ignore[no-any-return]
+        except orjson.JSONDecodeError:  # a lone surrogate (escaped), which only the stdlib reads
+            import json
+
+            return json.loads(line)  # type: ignore[no-any-return]
 
     def to_json(self) -> bytes:
-        """The record as one line of compact JSON (UTF-8, newline included): `to_record()` serialised.
+        """The record as one line of compact JSON (UTF-8, newline included): the one encoder.
 
-        The hot path of a JSON Lines batch, so it skips `to_record`'s copies: nothing here
-        escapes, and orjson writes the frozen parts (flags, outcome, error) straight from their
-        dataclasses, whose fields are declared in record order. Results of one cached decision
-        share the JSON of everything after `input` (`rendered`), written once and reused while
-        a result still holds what it was written from.
+        The hot path of a JSON Lines batch: orjson writes the frozen parts (flags, outcome,
+        error) straight from their dataclasses, whose fields are declared in record order.
+        Results of one cached decision share the JSON of everything after `input` (`rendered`),
+        written once and reused while a result still holds what it was written from.
         """
-        source: dict[str, Any] = {"line": self.line, "id": self.id}
-        if self.row is not None:
-            source["row"] = self.row
-        if self.recorded is not None:
-            source["record"] = self.recorded
+        source = self._source()
         shared = self.rendered
         try:
             if shared is not None and self.trace is None and shared.matches(self):
                 return b'{"input":' + orjson.dumps(source) + shared.tail
-            return self._dumps(source)
+            return orjson.dumps(self._layout(source), default=json_default, option=orjson.OPT_APPEND_NEWLINE)
         except TypeError:
             # orjson refuses integers beyond 64 bits, which a caller's id may be; the stdlib does not.
             # ASCII escapes also carry a lone surrogate, which orjson refuses and UTF-8 cannot hold.
             import json
 
-            text = json.dumps(self.to_record(), separators=(",", ":"), default=json_default)
+            text = json.dumps(self._layout(source), separators=(",", ":"), default=_to_dict_or_list)
             return (text + "\n").encode("ascii")
 
-    def _dumps(self, source: dict[str, Any]) -> bytes:
+    def _source(self) -> dict[str, Any]:
+        source: dict[str, Any] = {"line": self.line, "id": self.id}
+        if self.row is not None:
+            source["row"] = self.row
+        if self.recorded is not None:
+            source["record"] = self.recorded
+        return source
+
+    def _layout(self, source: dict[str, Any]) -> dict[str, Any]:
+        """The record, as `to_json` writes it: the one place its layout is spelt (DESIGN.md §5a,
+        schemas/result.schema.json)."""
         view: dict[str, Any] = {
             "input": source,
             "ruleset": self.ruleset,
@@ -161,7 +149,13 @@ class Result:
         }
         if self.trace is not None:
             view["trace"] = self.trace
-        return orjson.dumps(view, default=json_default, option=orjson.OPT_APPEND_NEWLINE)
+        return view
+
+
+def _to_dict_or_list(value: Any) -> Any:
+    """For the stdlib encoder: the frozen parts as their `to_dict`, sets as `json_default` writes them."""
+    to_dict = getattr(value, "to_dict", None)
+    return json_default(value) if to_dict is None else to_dict()
 
 
 class RenderedTail:
@@ -177,31 +171,25 @@ class RenderedTail:
     def __init__(self, result: Result) -> None:
         """Write the shared part of `result`, which must not be handed to anyone else."""
         # Copies: the fields of results that use this may change later; these must not.
-        self._kept = tuple(copy(v) if type(v) in (list, dict) else v for v in self._fields(result))
+        self._kept = tuple(copy(v) if type(v) in (list, dict) else v for v in _written_from(result))
         head = {"line": None, "id": None}
-        self.tail = result._dumps(head)[len(b'{"input":') + len(orjson.dumps(head)) :]
-
-    @staticmethod
-    def _fields(result: Result) -> tuple[Any, ...]:
-        scores = result.scores
-        return (
-            result.ruleset,
-            result.status,
-            result.outcome,
-            result.urgency,
-            result.red_flags,
-            result.not_screened,
-            tuple(scores.items()),
-            tuple(map(type, scores.values())),
-            result.missing,
-            result.recommendations,
-            result.engine,
-            result.plugins,
-            result.error,
-        )
+        whole = orjson.dumps(result._layout(head), default=json_default, option=orjson.OPT_APPEND_NEWLINE)
+        self.tail = whole[len(b'{"input":') + len(orjson.dumps(head)) :]
 
     def matches(self, result: Result) -> bool:
-        return self._fields(result) == self._kept
+        return _written_from(result) == self._kept
+
+
+_fields_after_input = attrgetter(
+    "ruleset", "status", "outcome", "urgency", "red_flags", "not_screened", "missing", "recommendations",
+    "engine", "plugins", "error",
+)  # fmt: skip
+
+
+def _written_from(result: Result) -> tuple[Any, ...]:
+    """The fields the record after `input` is written from (`_layout`), scores with their types."""
+    scores = result.scores
+    return (*_fields_after_input(result), tuple(scores.items()), tuple(map(type, scores.values())))
 
 
 def json_default(value: Any) -> Any:
