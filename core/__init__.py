@@ -4,7 +4,7 @@ from rulewright.core.evaluate.answers import from_text as answer_from_text
 from rulewright.core.evaluate.compiler import Compiler
 from rulewright.core.evaluate.engine import Engine, EngineError
 from rulewright.core.evaluate.logic import bounds, make_score
-from rulewright.core.evaluate.records import InputRecord, ReadOptions
+from rulewright.core.evaluate.records import ChunkedInput, InputRecord, PlainLines, ReadOptions, SpannedInput
 from rulewright.core.evaluate.result import (
     ErrorInfo,
     Escalation,
@@ -14,7 +14,7 @@ from rulewright.core.evaluate.result import (
     json_default,
 )
 from rulewright.core.evaluate.tracetext import score_text, trace_lines
-from rulewright.core.evaluate.writers import FormatOptions
+from rulewright.core.evaluate.writers import ConcatenableFormat, FormatOptions, RenderedJsonWriter
 from rulewright.core.hooks.host import (
     DEFAULT_PLUGINS,
     PluginConflict,
@@ -32,7 +32,9 @@ __all__ = [
     "DEFAULT_PLUGINS",
     "LEVELS",
     "LEVEL_RANK",
+    "ChunkedInput",
     "Compiler",
+    "ConcatenableFormat",
     "Diagnostic",
     "Engine",
     "EngineError",
@@ -41,13 +43,16 @@ __all__ = [
     "FormatOptions",
     "InputRecord",
     "OutcomeRef",
+    "PlainLines",
     "PluginConflict",
     "PluginHost",
     "ReadOptions",
     "RedFlagHit",
+    "RenderedJsonWriter",
     "Result",
     "Ruleset",
     "RulesetError",
+    "SpannedInput",
     "__version__",
     "answer_from_text",
     "bounds",

@@ -57,8 +57,9 @@ def rulewright_register_formats(register: Register) -> None:
     consecutive runs of results equals one writer's output: a header only when not `continued`,
     and no separators. `--jobs` workers then render their chunks themselves. A writer with `write_json(data)`
     accepts records already rendered as `Result.to_json` renders them (UTF-8 JSON Lines, one or
-    more whole lines): the fast lane of `rules evaluate` writes cached decisions that way. The
-    CLI selects a format with `rules evaluate --format NAME`.
+    more whole lines): the fast lane of `rules evaluate` writes cached decisions that way
+    (`rulewright.core.ConcatenableFormat`, `RenderedJsonWriter`). The CLI selects a format with
+    `rules evaluate --format NAME`.
     """
 
 
@@ -84,8 +85,8 @@ def rulewright_register_input_adapters(register: Register) -> None:
     and `adapter.plain_record(raw) -> dict | None` (the record on one raw line when reading it
     needs no further check, else None), the fast lane of `rules evaluate` answers lines whose
     answers were decided before without an `InputRecord`, and hands every other line to
-    `read_chunk`; the lane reads a regular file with `span` too, in one process, and a pipe
-    with `split`.
+    `read_chunk`. The three sets are named by `rulewright.core.ChunkedInput`, `SpannedInput`
+    and `PlainLines` (`typing.Protocol`s; `rules evaluate` checks them with `isinstance`).
     """
 
 
