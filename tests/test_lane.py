@@ -106,18 +106,35 @@ def test_lane_writes_what_the_general_path_writes(tmp_path: Path, evaluated: lis
 
 
 @pytest.mark.parametrize("limit", ["16777216", "3000"])
-def test_a_file_and_a_pipe_number_lines_alike(tmp_path: Path, limit: str) -> None:
-    """Across block boundaries, long lines (read, or left unread past `--max-line-bytes`), a
-    BOM and a missing final newline, a file and a pipe give the same records, numbered alike."""
+def test_a_file_read_in_spans_numbers_lines_as_a_stream_does(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, limit: str
+) -> None:
+    """From a regular file the lane reads spans at their offsets; from a pipe, blocks of the
+    stream. Both give the same records with the same line numbers, across span boundaries, long
+    lines (read, or left unread past `--max-line-bytes`), a BOM and a missing final newline."""
     path = tmp_path / "cases.jsonl"
     data.write(str(path), 3000)
     lines = path.read_bytes().split(b"\n")
     long = b'{"pain_quality": "burning", "note": "' + b"x" * 300_000 + b'"}'
     lines[1000:1000] = [long, b"", long[:5000]]
     path.write_bytes(codecs.BOM_UTF8 + b"\n".join(lines).rstrip(b"\n"))
+    from rulewright.plugins.adapters import JsonLines
+
+    spans = 0
+    span = JsonLines.span
+
+    def counting_span(self: JsonLines, *args: Any) -> Any:
+        nonlocal spans
+        spans += 1
+        return span(self, *args)
+
+    monkeypatch.setattr(JsonLines, "span", counting_span)
     from_file = run("leg-pain@1.0.0", str(path), "--max-line-bytes", limit, lane=True)
+    assert spans > 4  # read in spans, 256 KiB at a time
+    spans = 0
     from_pipe = run("leg-pain@1.0.0", "-", "--max-line-bytes", limit, lane=True, input=path.read_bytes())
-    assert from_file == from_pipe == run("leg-pain@1.0.0", str(path), "--max-line-bytes", limit, lane=False)
+    assert spans == 0
+    assert from_file == from_pipe
     assert from_file[1].count(b"\n") == 3002  # the blank line gives no record
 
 

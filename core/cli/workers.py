@@ -45,7 +45,7 @@ from multiprocessing import util
 from typing import Any
 
 from rulewright.core.cli.batch import Tally, write_all
-from rulewright.core.cli.lane import Lane
+from rulewright.core.cli.lane import Lane, regular_file
 from rulewright.core.evaluate.records import ChunkedInput, InputRecord, ReadOptions, SpannedInput
 from rulewright.core.evaluate.result import Result
 from rulewright.core.evaluate.writers import FormatOptions, concatenable
@@ -295,7 +295,8 @@ def run(
     global _worker
     forked = sys.platform == "linux"  # elsewhere fork is unsafe: workers rebuild the engine
     context = multiprocessing.get_context("fork" if forked else "spawn")
-    source = _regular(stream) if forked and isinstance(worker.adapter, SpannedInput) else None
+    spanned = forked and isinstance(worker.adapter, SpannedInput) and regular_file(stream)
+    source = stream.fileno() if spanned else None
     output = _placeable(sink) if forked and worker.renders else None
     start = stream.tell() if source is not None else 0
     turns = Turns(context, source, start, output) if source is not None or output is not None else None
@@ -357,15 +358,6 @@ def _chunks(adapter: Any, stream: Any, model: Any, options: ReadOptions) -> Iter
     records = iter(adapter.read(stream, model, options))
     while batch := list(islice(records, CHUNK_RECORDS)):
         yield "records", batch
-
-
-def _regular(stream: Any) -> int | None:
-    """The input's descriptor if workers can read it at any offset: a regular file."""
-    try:
-        fd = int(stream.fileno())
-        return fd if stat.S_ISREG(os.fstat(fd).st_mode) else None
-    except (AttributeError, OSError, ValueError):
-        return None
 
 
 def _placeable(sink: Any) -> int | None:
