@@ -257,3 +257,34 @@ def test_standard_output_to_a_file_is_written_in_large_pieces(
     monkeypatch.setattr(sys, "stdout", terminal)
     with sink.Sink(None) as out:
         assert out.stream is terminal  # a terminal sees each record as it comes
+
+
+@pytest.mark.usefixtures("small_chunks")
+def test_a_chunk_that_cannot_be_read_ends_the_run_without_hanging(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # Workers take their chunks from the file in turns: one that fails must still pass its
+    # turns, or the next chunk's worker waits forever and the run with it.
+    import errno
+    import threading
+
+    span, calls = JsonLines.span, [0]
+
+    def failing(self: JsonLines, *args: Any) -> Any:
+        calls[0] += 1
+        if calls[0] == 3:
+            raise OSError(errno.EIO, os.strerror(errno.EIO))
+        return span(self, *args)
+
+    monkeypatch.setattr(JsonLines, "span", failing)  # before the fork: both workers count alike
+    cases = _cases(tmp_path / "cases.jsonl", 6000)
+    out = tmp_path / "out.jsonl"
+    ended: list[Any] = []
+    args = ["evaluate", "leg-pain@1.0.0", str(cases), "--jobs", "2", "-o", str(out)]
+    run = threading.Thread(target=lambda: ended.append(CliRunner().invoke(cli, args)), daemon=True)
+    run.start()
+    run.join(timeout=60)
+    assert ended, "the run hung"
+    assert ended[0].exit_code == 2, ended[0].output
+    assert "Input/output error" in ended[0].stderr
+    assert not out.exists() and multiprocessing.active_children() == []

@@ -5,6 +5,7 @@ from __future__ import annotations
 import os
 import sys
 from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 from typing import Any, BinaryIO, cast
 
@@ -261,16 +262,9 @@ class _Batch:
             self.ruleset, self.fmt, source.format, self.explain, self.stop, options, self.engine.record_input
         )
         worker = workers.Worker(job, self.engine, self.app.host)
-        try:
+        # An input adapter or format may fail in a worker or while the input is split.
+        with _stopping_loudly(f"--jobs {self.jobs}", "evaluated"):
             return workers.run(job, worker, source.stream, stream, writer, tally, self.jobs, bar.update)
-        except (OSError, WriterFailed, click.exceptions.Exit):
-            raise
-        except Exception as exc:
-            # An input adapter or format failed in a worker or while splitting the input.
-            fail(
-                f"--jobs {self.jobs}: {type(exc).__name__}: {exc}; "
-                "stopping, the rest of the input was not evaluated"
-            )
 
 
 def _flushed(results: Iterator[Result], stream: Sink) -> Iterator[Result]:
@@ -372,17 +366,20 @@ def _run_lane(lane: Lane, source: _Source, stream: Sink, bar: Progress, *, inter
             stream.flush()
         bar.update(count)
 
-    try:
+    with _stopping_loudly(f"input format {source.format!r} failed", "read"):
         stream_in = cast(BinaryIO, _Eager(source.stream)) if interactive else source.stream
-        done = lane.run(stream_in, after_block=after_block)
+        return lane.run(stream_in, after_block=after_block)
+
+
+@contextmanager
+def _stopping_loudly(who: str, rest: str) -> Iterator[None]:
+    """A plugin failing mid-batch stops the run, naming it; the output's own errors pass."""
+    try:
+        yield
     except (OSError, WriterFailed, click.exceptions.Exit):
         raise
     except Exception as exc:
-        fail(
-            f"input format {source.format!r} failed: {type(exc).__name__}: {exc}; "
-            "stopping, the rest of the input was not read"
-        )
-    return done
+        fail(f"{who}: {type(exc).__name__}: {exc}; stopping, the rest of the input was not {rest}")
 
 
 class _Eager:

@@ -223,15 +223,18 @@ class Turns:
         line follows from the lines of the chunk before, counted as that chunk's worker splits
         them, in a turn of their own: counting them under the first turn took longer."""
         assert self.source is not None
-        with self.turn(self.taken, index):
-            offset = self.offset.value
-            want = max(TAIL_KIB << 10, min(CHUNK_KIB << 10, (self.size - offset) // (2 * jobs)))
-            covered, data = adapter.span(self.source, offset, want, options)
-            self.offset.value = offset + covered
-        lines = None if data is None else Lane.lines(data)
-        with self.turn(self.counted, index):
-            first = self.line.value
-            self.line.value = first + (1 if lines is None else len(lines))
+        lines: list[bytes] | None = None
+        try:
+            with self.turn(self.taken, index):
+                offset = self.offset.value
+                want = max(TAIL_KIB << 10, min(CHUNK_KIB << 10, (self.size - offset) // (2 * jobs)))
+                covered, data = adapter.span(self.source, offset, want, options)
+                self.offset.value = offset + covered
+            lines = None if data is None else Lane.lines(data)
+        finally:  # passed even when the chunk could not be read: the next one waits for it
+            with self.turn(self.counted, index):
+                first = self.line.value
+                self.line.value = first + (1 if lines is None else len(lines))
         return Block(first, data, lines) if covered else None
 
     def place(self, index: int, size: int, *, halt: bool) -> int | None:
