@@ -91,32 +91,41 @@ def test_chunks_written_in_short_pieces_land_whole_and_in_order(
 def test_an_output_that_replaces_a_file_goes_to_disk_as_it_grows(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch, invoke: Invoke, jobs: str
 ) -> None:
-    # Write-behind (behind.py): the bytes of an --output that replaces a file, as the main
-    # process writes them, are asked to be written out in order, each once, while the run goes
-    # on; a new file and standard output (the caller's file) are left to the kernel.
-    asked: list[tuple[int, int]] = []
-    monkeypatch.setattr(behind, "start_writing", lambda fd, at, n: asked.append((at, n)))
+    # Write-behind (behind.py): the bytes of an --output that replaces a file are asked to be
+    # written out in order, each once, while the run goes on; a new file and standard output
+    # (the caller's file) are left to the kernel.
+    log = tmp_path / "asked"
+
+    def ask(fd: int, at: int, n: int) -> None:  # forked workers ask too: through a file
+        with log.open("a") as f:
+            f.write(f"{at} {n}\n")
+
+    def asked() -> list[tuple[int, int]]:
+        lines = log.read_text().split() if log.exists() else []
+        return sorted((int(at), int(n)) for at, n in zip(lines[::2], lines[1::2], strict=True))
+
+    monkeypatch.setattr(behind, "start_writing", ask)
     monkeypatch.setattr(behind, "STEP", 64 << 10)
-    cases = _cases(tmp_path / "cases.jsonl", 6000)
+    monkeypatch.setattr(workers, "CHUNK_KIB", 64)  # several chunks per worker
+    cases = _cases(tmp_path / "cases.jsonl", 12000)
     out = tmp_path / "out.jsonl"
     out.write_text("the previous run's output\n")
-    # --jobs 2 writes a JSON array through the main process; --jobs 1 JSON Lines.
-    fmt = "json" if jobs == "2" else "jsonl"
-    result = invoke(
-        "evaluate", "leg-pain@1.0.0", str(cases), "-q", "-o", str(out), "--format", fmt, "--jobs", jobs
-    )
+    result = invoke("evaluate", "leg-pain@1.0.0", str(cases), "-q", "-o", str(out), "--jobs", jobs)
     assert result.exit_code == 0, result.output
-    size = out.stat().st_size
-    assert len(asked) > 1 and asked[0][0] == 0
-    assert all(at + n == after for (at, n), (after, _) in pairwise(asked))
-    end = asked[-1][0] + asked[-1][1]
-    assert all(n >= 64 << 10 for _, n in asked) and size - sink.OUTPUT_BUFFER - (64 << 10) < end <= size
-    asked.clear()
+    ranges, size = asked(), out.stat().st_size
+    assert len(ranges) > 1 and ranges[0][0] == 0
+    assert all(at + n == after for (at, n), (after, _) in pairwise(ranges))
+    end = ranges[-1][0] + ranges[-1][1]
+    if jobs == "1":  # STEP by STEP; what is left at the end goes with the rename
+        assert all(n >= 64 << 10 for _, n in ranges) and size - sink.OUTPUT_BUFFER - (64 << 10) < end <= size
+    else:  # the workers ask for each chunk they place
+        assert end == size
+    log.unlink()
     new = tmp_path / "new.jsonl"  # a rename to a new name flushes nothing: left to the kernel
-    result = invoke(
-        "evaluate", "leg-pain@1.0.0", str(cases), "-q", "-o", str(new), "--format", fmt, "--jobs", jobs
-    )
-    assert result.exit_code == 0 and new.stat().st_size == size and not asked
+    result = invoke("evaluate", "leg-pain@1.0.0", str(cases), "-q", "-o", str(new), "--jobs", jobs)
+    assert result.exit_code == 0 and new.stat().st_size == size and not asked()
+    result = invoke("evaluate", "leg-pain@1.0.0", str(cases), "-q", "--format", "jsonl", "--jobs", jobs)
+    assert result.exit_code == 0 and not asked()
 
 
 @pytest.mark.usefixtures("small_chunks")

@@ -44,6 +44,7 @@ from itertools import islice, repeat
 from multiprocessing import util
 from typing import Any
 
+from rulewright.core.cli import behind
 from rulewright.core.cli.batch import Tally, write_all
 from rulewright.core.cli.lane import Lane, regular_file
 from rulewright.core.evaluate.records import ChunkedInput, InputRecord, ReadOptions, SpannedInput
@@ -133,9 +134,12 @@ class Worker:
                 turns.place(index, 0, halt=True)  # later chunks must not wait for this one
             raise portable(exc) from None
         if turns is not None and turns.output is not None and chunk.data is not None:
-            at = turns.place(index, sum(map(len, chunk.data)), halt=chunk.stopped)
+            size = sum(map(len, chunk.data))
+            at = turns.place(index, size, halt=chunk.stopped)
             if at is not None:
                 write_at(turns.output, chunk.data, at)
+                if turns.behind:  # an output that replaces a file goes to disk as it grows
+                    behind.start_writing(turns.output, at, size)
             chunk.data = None
         return chunk
 
@@ -194,6 +198,8 @@ class Pieces(io.BufferedIOBase):
 class Turns:
     """What forked workers share: the turn to take the next chunk of the input file (where it
     starts, its first line) and the turn to claim the next place in the output file."""
+
+    behind = False  # each chunk written is to go to disk now (behind.py)
 
     def __init__(self, context: Any, source: int | None, start: int, output: int | None) -> None:
         """`start`: where the input stands (a buffered stream may have read ahead of it)."""
@@ -303,6 +309,8 @@ def run(
     output = _placeable(sink) if forked and worker.renders else None
     start = stream.tell() if source is not None else 0
     turns = Turns(context, source, start, output) if source is not None or output is not None else None
+    if turns is not None:
+        turns.behind = bool(getattr(sink, "writes_behind", False))
     _worker = worker if forked else None
     executor = ProcessPoolExecutor(jobs, mp_context=context, initializer=_start, initargs=(job, turns, jobs))
     if source is not None:
