@@ -275,6 +275,8 @@ def _start(job: Job, turns: Turns | None, jobs: int) -> None:
     global _worker
     signal.signal(signal.SIGTERM, signal.SIG_DFL)
     signal.signal(signal.SIGINT, signal.SIG_IGN)
+    if hasattr(signal, "pthread_sigmask"):  # held back across the fork (`_signals_held`)
+        signal.pthread_sigmask(signal.SIG_UNBLOCK, _STOPS)
     if _worker is None:
         _worker = Worker.build(job)
     _worker.turns, _worker.jobs = turns, jobs
@@ -282,6 +284,23 @@ def _start(job: Job, turns: Turns | None, jobs: int) -> None:
     hook.rulewright_worker_started()
     # A pool's worker leaves through os._exit, so atexit never runs there; its finalizers do.
     util.Finalize(None, hook.rulewright_worker_stopping, exitpriority=10)
+
+
+_STOPS = {signal.SIGINT, signal.SIGTERM}
+
+
+@contextmanager
+def _signals_held(hold: bool) -> Iterator[None]:
+    """Hold Ctrl-C and SIGTERM back while the pool forks its workers (at the first submit): one
+    raised halfway through a fork could leave a worker the pool does not know of, waiting for
+    work forever (the forked crew hung so once). A worker takes them once it has dropped the
+    CLI's handlers (`_start`); this process right after."""
+    held = signal.pthread_sigmask(signal.SIG_BLOCK, _STOPS) if hold else None
+    try:
+        yield
+    finally:
+        if held is not None:
+            signal.pthread_sigmask(signal.SIG_SETMASK, held)
 
 
 def _evaluate(task: tuple[int, str, Any]) -> Chunk:
@@ -343,7 +362,8 @@ def run(
         for index, (kind, data) in enumerate(work):
             if ended:
                 break
-            pending.append(executor.submit(_evaluate, (index, kind, data)))
+            with _signals_held(forked and index == 0):
+                pending.append(executor.submit(_evaluate, (index, kind, data)))
             gc.unfreeze()
             if len(pending) > jobs * AHEAD and not drain():
                 return False
