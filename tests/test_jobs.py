@@ -297,3 +297,37 @@ def test_a_chunk_that_cannot_be_read_ends_the_run_without_hanging(
     assert ended[0].exit_code == 2, ended[0].output
     assert "Input/output error" in ended[0].stderr
     assert not out.exists() and multiprocessing.active_children() == []
+
+
+class _SlowOn:
+    """Holds up one case, so the chunks after it are rendered before their turn to be written."""
+
+    def __init__(self, case_id: int) -> None:
+        self.case_id = case_id
+
+    @hookimpl
+    def rulewright_escalate(self, engine: Any, ruleset: Any, facts: Any, result: Any) -> Any:
+        if result.id == self.case_id:
+            import time
+
+            time.sleep(0.5)  # not measured: any delay lets the other worker run ahead
+        return None
+
+
+@pytest.mark.usefixtures("small_chunks")
+@pytest.mark.parametrize("source", ["file", "stdin"])
+def test_chunks_rendered_before_their_turn_are_all_written(tmp_path: Path, source: str) -> None:
+    # The last chunks are rendered while an earlier one is held up: their worker keeps them
+    # until their turn comes, at the latest as it leaves the pool.
+    cases = _cases(tmp_path / "cases.jsonl", 3000)
+    host = make_plugin_host(entrypoints=False, extra=[("slow", _SlowOn(2900))])
+    outputs = []
+    for jobs in ("1", "2"):
+        out = tmp_path / f"out-{jobs}.jsonl"
+        given = str(cases) if source == "file" else "-"
+        args = ["evaluate", "leg-pain@1.0.0", given, "-q", "--jobs", jobs, "-o", str(out)]
+        stdin = cases.read_bytes() if source == "stdin" else None
+        result = CliRunner().invoke(cli, args, input=stdin, obj=App(_host=host))
+        assert result.exit_code == 0, result.output
+        outputs.append(out.read_bytes())
+    assert outputs[1] == outputs[0]
