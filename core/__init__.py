@@ -8,7 +8,15 @@ from rulewright.core.evaluate.answers import from_text as answer_from_text
 from rulewright.core.evaluate.compiler import Compiler
 from rulewright.core.evaluate.engine import Engine, EngineError
 from rulewright.core.evaluate.logic import ScoreValue, Truth, bounds, make_score
-from rulewright.core.evaluate.records import InputRecord, ReadOptions, answers_from_copies, clipped
+from rulewright.core.evaluate.records import (
+    ChunkedInput,
+    InputRecord,
+    PlainLines,
+    ReadOptions,
+    SpannedInput,
+    answers_from_copies,
+    clipped,
+)
 from rulewright.core.evaluate.result import (
     ErrorInfo,
     Escalation,
@@ -18,7 +26,7 @@ from rulewright.core.evaluate.result import (
     json_default,
 )
 from rulewright.core.evaluate.tracetext import score_text, trace_lines
-from rulewright.core.evaluate.writers import FormatOptions
+from rulewright.core.evaluate.writers import ConcatenableFormat, FormatOptions, RenderedJsonWriter
 from rulewright.core.hooks.host import (
     DEFAULT_PLUGINS,
     LoadFailure,
@@ -72,8 +80,10 @@ __all__ = [
     "LEVEL_RANK",
     "PLUGIN_API_VERSION",
     "Band",
+    "ChunkedInput",
     "CliResult",
     "Compiler",
+    "ConcatenableFormat",
     "Condition",
     "Diagnostic",
     "Engine",
@@ -90,6 +100,7 @@ __all__ = [
     "Operator",
     "Outcome",
     "OutcomeRef",
+    "PlainLines",
     "PluginConflict",
     "PluginHost",
     "PluginLoadError",
@@ -102,6 +113,7 @@ __all__ = [
     "RegisterOperator",
     "RegisterScorer",
     "RenderResults",
+    "RenderedJsonWriter",
     "ReportFinding",
     "Result",
     "RulesCli",
@@ -113,6 +125,7 @@ __all__ = [
     "ScoreItem",
     "ScoreValue",
     "Scorer",
+    "SpannedInput",
     "Truth",
     "__version__",
     "answer_from_text",

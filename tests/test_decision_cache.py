@@ -158,10 +158,13 @@ def test_to_json_writes_ids_orjson_cannot(host: PluginHost) -> None:
 
 def test_cache_keys_only_declared_answers() -> None:
     cache = DecisionCache(("a", "b"), "id")
-    assert cache.key({"id": 1, "a": True}) == ((True, None), (bool, type(None)))
-    assert cache.key({"a": True, "c": 1}) is None
-    assert cache.key({"a": 1}) != cache.key({"a": True})
-    assert cache.get(([], None)) is None  # type: ignore[arg-type]  # unhashable: no entry, no error
+    decided = Result({"id": "x"}, "ok", "routine")
+    cache.keep({"id": 1, "a": True}, decided, 0)
+    assert cache.recall({"id": 2, "a": True}) is not None  # the id is carried, not an answer
+    assert cache.recall({"a": 1}) is None  # 1 is not true as an answer
+    assert cache.recall({"a": True, "c": 1}) is None  # an undeclared key
+    cache.keep({"a": [1]}, decided, 0)  # unhashable: nothing kept, no error
+    assert cache.recall({"a": [1]}) is None and len(cache.decisions) == 1
 
 
 def test_the_cache_stops_growing_at_its_bound(

@@ -170,7 +170,7 @@ print(json.dumps(heavy))
 
 def test_one_process_evaluate_loads_neither_the_workers_machinery_nor_the_checkers(tmp_path: Path) -> None:
     """`rules evaluate` in one process, from a bundled ruleset to `-o`, as a fresh interpreter
-    runs it: nothing of `--jobs` (forking, pipes, shared memory, pickling), of validation (YAML,
+    runs it: nothing of `--jobs` (multiprocessing, the process pool, pickling), of validation (YAML,
     JSON Schema, the solver) or of `tempfile` is imported; each costs start-up time."""
     cases = tmp_path / "cases.jsonl"
     cases.write_text('{"pain_quality": "burning"}\n', encoding="utf-8")
@@ -200,12 +200,9 @@ print(json.dumps(sorted(sys.modules)))
         "rulewright.core.evaluate.engine" in loaded and (tmp_path / "out.jsonl").read_text().count("\n") == 1
     )
     unwanted = {
-        "rulewright.core.cli.parallel",
-        "rulewright.core.cli.crew",
-        "rulewright.core.cli.forked",
-        "rulewright.core.cli.cursor",
-        "rulewright.core.cli.shared",
+        "rulewright.core.cli.workers",
         "multiprocessing",
+        "concurrent.futures",
         "pickle",
         "tempfile",
         "jsonschema",

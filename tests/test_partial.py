@@ -21,7 +21,7 @@ from typing import Any
 
 import pytest
 
-from rulewright.core.cli import sink, turns
+from rulewright.core.cli import sink
 from rulewright.core.cli.partial import open_partial
 from tests.conftest import MINIMAL
 
@@ -165,7 +165,7 @@ def test_a_full_disk_is_a_clear_error_and_leaves_no_partial_file(
     def full(*args: Any) -> int:  # how the --jobs workers write
         raise OSError(errno.ENOSPC, os.strerror(errno.ENOSPC))
 
-    monkeypatch.setattr(turns.os, "pwritev", full)
+    monkeypatch.setattr(os, "pwritev", full)
     out = tmp_path / "out.jsonl"
     result = invoke("evaluate", "leg-pain@1.0.0", str(cases), "-q", "--jobs", jobs, "-o", str(out))
     assert result.exit_code == 2

@@ -53,10 +53,11 @@ def _lines(output: str) -> list[dict[str, Any]]:
 
 @pytest.fixture
 def small_chunks(monkeypatch: pytest.MonkeyPatch) -> None:
-    """Blocks of 16 KiB, so a small input gives every worker many (in-process runs only)."""
-    from rulewright.core.cli import parallel
+    """Chunks of 16 KiB, so a small input gives every worker many (in-process runs only)."""
+    from rulewright.core.cli import workers
 
-    monkeypatch.setattr(parallel, "CHUNK_KIB", 16)
+    monkeypatch.setattr(workers, "CHUNK_KIB", 16)
+    monkeypatch.setattr(workers, "TAIL_KIB", 4)
 
 
 @pytest.mark.usefixtures("small_chunks")

@@ -241,6 +241,29 @@ def test_two_escalations_may_not_share_an_id() -> None:
     assert "falls" not in flag_ids(result)
 
 
+@pytest.mark.parametrize(
+    "returned",
+    [
+        [Escalation(7, "urgent", None)],  # type: ignore[arg-type]
+        [{"id": "falls", "level": "urgent", "message": None}],
+        [{"id": "", "level": "urgent", "message": "Falls."}],
+        [Escalation("falls", "urgent", "Falls.", action=["call"])],  # type: ignore[arg-type]
+    ],
+)
+def test_an_escalation_with_fields_that_are_not_text_is_a_plugin_error(returned: Any) -> None:
+    # Before: status ok with a record that fails the result schema, and every FHIR, CDS Hooks
+    # or CSV writer stopping at it, emergencies of the same batch included.
+    class Sloppy:
+        @hookimpl
+        def rulewright_escalate(self, facts: Any) -> Any:
+            return returned
+
+    result = engine_with(("sloppy", Sloppy())).evaluate(EMERGENCY)
+    assert_plugin_failure(result, "sloppy")
+    assert flag_ids(result) == ["bladder_bowel"] and result.urgency == "emergency"
+    assert list(validator("result").iter_errors(result.to_record())) == []
+
+
 class _MutatingWriter:
     """A format that resets the urgency after writing, as if results were its own scratch space."""
 

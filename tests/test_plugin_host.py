@@ -435,3 +435,25 @@ def test_a_plugin_with_a_hook_wrapper_is_refused_when_it_loads(install: Install,
     assert "rulewright_escalate as a hook wrapper (wrapper=True)" in failed[0]["error"]
     evaluated = invoke("evaluate", "leg-pain@1.0.0", "-", input='{"bladder_bowel_control": true}\n')
     assert evaluated.exit_code == 0 and '"urgency":"emergency"' in evaluated.stdout.replace(" ", "")
+
+
+@pytest.mark.parametrize("switch", ["rw_esc", "all"])
+def test_a_pinned_plugin_switched_off_is_a_load_failure_not_a_silent_skip(
+    switch: str, install: Install, invoke, monkeypatch: pytest.MonkeyPatch
+) -> None:  # type: ignore[no-untyped-def]
+    # Before: the pinned plugin was dropped without a word, and the escalation it carried with it.
+    escalate = (
+        "from rulewright.core import hookimpl\n"
+        "@hookimpl\n"
+        "def rulewright_escalate(facts):\n"
+        "    return [{'id': 'always', 'level': 'review', 'message': 'Always review.'}]\n"
+    )
+    install("rw-esc", "1.0", "rw_esc", escalate)
+    monkeypatch.setenv("RULEWRIGHT_PLUGINS", "rw_esc@rw-esc==1.0")
+    monkeypatch.setenv("RULEWRIGHT_DISABLE_PLUGINS", switch)
+    lax = invoke("evaluate", "leg-pain@1.0.0", "-", input='{"pain_quality": "dull"}\n')
+    assert "RULEWRIGHT_DISABLE_PLUGINS switches it off" in lax.stderr
+    monkeypatch.setenv("RULEWRIGHT_STRICT", "1")
+    strict = invoke("evaluate", "leg-pain@1.0.0", "-", input='{"pain_quality": "dull"}\n')
+    assert (strict.exit_code, strict.stdout) == (2, "")
+    assert "strict mode: plugin 'rw_esc'" in strict.stderr

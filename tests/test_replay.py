@@ -238,7 +238,8 @@ def test_record_input_is_kept_by_parallel_workers(tmp_path: Path) -> None:
 
 def test_spawned_workers_rebuild_the_engine_with_record_input() -> None:
     # Linux forks (workers inherit the engine); macOS and Windows spawn and rebuild it from the Job.
-    from rulewright.core.cli.parallel import Job, Worker
+    from rulewright.core.cli.workers import Job, Worker
+    from rulewright.core.evaluate.records import ReadOptions
 
-    job = Job("leg-pain@1.0.0", "id", False, "jsonl", "jsonl", False, record_input=True)
+    job = Job("leg-pain@1.0.0", "jsonl", "jsonl", False, False, ReadOptions(id_field="id"), record_input=True)
     assert Worker.build(job).engine.record_input is True

@@ -61,12 +61,6 @@ BANNED_MODULES = {
 }
 
 
-ALLOWED_MODULES = {"core/cli/forked.py": {"pickle"}}
-"""pickle carries the messages between a `--jobs` run's own forked processes, over pipes made
-in that run and inherited by fork, as multiprocessing does for its Pool; nothing read from
-input, a file or the network is ever unpickled (`test_only_the_workers_messages_are_unpickled`)."""
-
-
 def _shipped_sources() -> list[Path]:
     return sorted(p for folder in ("core", "plugins") for p in (ROOT / folder).rglob("*.py"))
 
@@ -85,30 +79,10 @@ def test_shipped_code_neither_evaluates_code_nor_opens_connections(path: Path) -
             names = [node.module] + [f"{node.module}.{a.name}" for a in node.names]
         else:
             names = []
-        allowed = ALLOWED_MODULES.get(path.relative_to(ROOT).as_posix(), set())
         for name in names:
-            banned = {m for m in BANNED_MODULES - allowed if name == m or name.startswith(m + ".")}
+            banned = {m for m in BANNED_MODULES if name == m or name.startswith(m + ".")}
             assert not banned, f"{path}:{node.lineno} imports {name}"
         if isinstance(node, ast.keyword) and node.arg == "typ" and isinstance(node.value, ast.Constant):
             assert node.value.value in ("rt", "safe"), (
                 f"{path}:{node.lineno} YAML loader {node.value.value!r}"
             )
-
-
-def test_only_the_workers_messages_are_unpickled() -> None:
-    # The one module allowed pickle unpickles in one place: what `Channel.recv` read from the
-    # pipe to a process of the same run.
-    import ast
-
-    tree = ast.parse((ROOT / "core/cli/forked.py").read_text("utf-8"))
-    calls = [
-        (function.name, ast.unparse(call))
-        for function in ast.walk(tree)
-        if isinstance(function, ast.FunctionDef)
-        for call in ast.walk(function)
-        if isinstance(call, ast.Call) and ast.unparse(call.func).startswith("pickle.")
-    ]
-    assert sorted(calls) == [
-        ("recv", "pickle.loads(self._read(length))"),
-        ("send", "pickle.dumps(message, pickle.HIGHEST_PROTOCOL)"),
-    ]

@@ -1,6 +1,6 @@
 """Run a batch: evaluate records in order, write each result, count what happened.
 
-Shared by the serial path and the parallel one (`parallel.py`), so `--jobs` changes how fast
+Shared by the serial path and the workers of `--jobs` (`workers.py`), so `--jobs` changes how fast
 records are evaluated, never what is written or counted.
 """
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 import os
 import sys
 from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 from typing import Any, BinaryIO, cast
 
@@ -144,84 +145,21 @@ def evaluate(
             fail("nothing to evaluate: give INPUT (a file or -) or --answer KEY=VALUE")
         input_path = "-"
     model = app.load(ruleset)
-    host = app.host
     try:
-        engine = Engine(model, host=host, id_field=id_field, record_input=record_input)
+        engine = Engine(model, host=app.host, id_field=id_field, record_input=record_input)
     except EngineError as exc:
         fail(str(exc))
     if fmt is None:  # people at a terminal: one case as a block, a batch as a table
         fmt = ("text" if answers else "table") if output is None and stdout_is_terminal() else "jsonl"
-    formats = host.registry.items["formats"]
-    if fmt not in formats:
-        fail(f"unknown output format {fmt!r}; available: {', '.join(sorted(formats))}")
-    read_options = ReadOptions(
-        id_field=id_field,
-        max_line_bytes=max_line_bytes,
-        link_ids=_link_map(link_map, model) if link_map else None,
-    )
-    color = (
-        fmt in ("text", "table") and output is None and stdout_is_terminal() and "NO_COLOR" not in os.environ
-    )
-    options = FormatOptions(explain=explain, color=color, ruleset=model)
-    owner = host.registry.owners["formats"][fmt]
-    who = f"output format {fmt!r} from plugin {owner!r}"
-    tally = Tally()
-    source: _Source | None = None
-    stop = on_error == "fail"
-    jobs = jobs or os.cpu_count() or 1
-    try:
-        with Sink(output, reads=input_path) as stream:
-            writer = _plugin_call(formats[fmt], who, stream, options)
-            # Opened only once the writer exists, so a writer that fails to start leaves no file open.
-            if answers:
-                records: Iterator[InputRecord] = iter([_answers_record(model, answers)])
-            else:
-                assert input_path is not None
-                source = _open(app, input_path, input_format)
-                records = _records(app, source, model, read_options)
-            with Progress(source is not None and wanted(progress), "evaluating") as bar:
-                if source is not None and jobs > 1:
-                    done = _run_parallel(
-                        ruleset,
-                        engine,
-                        host,
-                        source,
-                        read_options,
-                        writer,
-                        stream,
-                        tally,
-                        jobs,
-                        bar,
-                        explain=explain,
-                        fmt=fmt,
-                        stop=stop,
-                    )
-                elif source is not None and Lane.fits(engine, source.adapter, writer, explain=explain):
-                    lane = Lane(
-                        engine, source.adapter, writer, read_options, tally, fmt, owner, stop_on_error=stop
-                    )
-                    done = _run_lane(lane, source, stream, bar, interactive=input_path == "-")
-                else:
-                    results = bar.counted(engine.evaluate_batch(records, explain=explain))
-                    if input_path == "-":
-                        results = _flushed(results, stream)
-                    done = write_all(results, writer, fmt, owner, tally, stop_on_error=stop)
-                    tally.blank_lines += read_options.blank_lines
-            if not done:
-                stream.abandon()
-                # Exit 2, not 1: the run stopped, so its output is not complete.
-                fail(f"line {tally.first_error}: {tally.first_error_message} (--on-error fail); stopping")
-            _plugin_call(writer.close, who)
-    except WriterFailed as exc:
-        fail(str(exc))
-    except BrokenPipeError:
-        raise  # a closed stdout (`| head`): main() ends quietly
-    except OSError as exc:  # a full disk, an I/O error: no traceback, and no partial --output left
-        where = f" ({exc.filename})" if exc.filename else ""
-        fail(f"{exc.strerror or exc}{where}; stopping, the output is incomplete")
-    finally:
-        if source is not None:
-            source.close()
+    batch = _Batch(app, ruleset, engine, fmt)
+    link_ids = _link_map(link_map, model) if link_map else None
+    batch.read_options = ReadOptions(id_field=id_field, max_line_bytes=max_line_bytes, link_ids=link_ids)
+    batch.explain, batch.stop, batch.jobs = explain, on_error == "fail", jobs or os.cpu_count() or 1
+    if answers:
+        tally = batch.write(output, iter([_answers_record(model, answers)]), None, progress)
+    else:
+        assert input_path is not None
+        tally = batch.write(output, None, (input_path, input_format), progress)
     at_least = LEVEL_RANK[fail_on] if fail_on else None
     reached = sum(n for u, n in tally.urgency.items() if at_least is not None and LEVEL_RANK[u] >= at_least)
     if not quiet and not answers:
@@ -229,6 +167,103 @@ def evaluate(
         click.echo(tally.summary() + note, err=True)
     if code := exitcodes.for_batch(tally.status["error"], reached):  # --fail-on wins over error records
         raise click.exceptions.Exit(code)
+
+
+class _Batch:
+    """One `rules evaluate` run: where its records come from, how they travel, where they go.
+
+    A record takes one of three routes: with `--jobs` above 1, worker processes (workers.py);
+    JSON Lines in and out with decisions to reuse, the fast lane (lane.py); else the general
+    path, `Engine.evaluate_batch` into the format's writer. Each writes the same bytes."""
+
+    explain = stop = False
+    jobs = 1
+    read_options = ReadOptions()
+
+    def __init__(self, app: App, ruleset: str, engine: Any, fmt: str) -> None:
+        self.app, self.ruleset, self.engine, self.fmt = app, ruleset, engine, fmt
+        formats = app.host.registry.items["formats"]
+        if fmt not in formats:
+            fail(f"unknown output format {fmt!r}; available: {', '.join(sorted(formats))}")
+        self.factory = formats[fmt]
+        self.owner = app.host.registry.owners["formats"][fmt]
+        self.who = f"output format {fmt!r} from plugin {self.owner!r}"
+
+    def write(
+        self,
+        output: str | None,
+        answered: Iterator[InputRecord] | None,
+        reading: tuple[str, str] | None,
+        progress: bool | None,
+    ) -> Tally:
+        """Evaluate every record into `output`: the `--answer` case, or INPUT read in `reading`'s format."""
+        tally, source = Tally(), None
+        color = self.fmt in ("text", "table") and output is None and stdout_is_terminal()
+        color = color and "NO_COLOR" not in os.environ
+        options = FormatOptions(explain=self.explain, color=color, ruleset=self.engine.ruleset)
+        try:
+            with Sink(output, reads=reading[0] if reading is not None else None) as stream:
+                writer = _plugin_call(self.factory, self.who, stream, options)
+                # Opened only once the writer exists, so a writer that fails to start leaves no file open.
+                if reading is not None:
+                    source = _open(self.app, *reading)
+                with Progress(source is not None and wanted(progress), "evaluating") as bar:
+                    done = self._route(source, answered, stream, writer, tally, bar)
+                tally.blank_lines += self.read_options.blank_lines
+                if not done:
+                    stream.abandon()
+                    # Exit 2, not 1: the run stopped, so its output is not complete.
+                    fail(f"line {tally.first_error}: {tally.first_error_message} (--on-error fail); stopping")
+                _plugin_call(writer.close, self.who)
+        except WriterFailed as exc:
+            fail(str(exc))
+        except BrokenPipeError:
+            raise  # a closed stdout (`| head`): main() ends quietly
+        except OSError as exc:  # a full disk, an I/O error: no traceback, and no partial --output left
+            where = f" ({exc.filename})" if exc.filename else ""
+            fail(f"{exc.strerror or exc}{where}; stopping, the output is incomplete")
+        finally:
+            if source is not None:
+                source.close()
+        return tally
+
+    def _route(
+        self, source: _Source | None, answered: Any, stream: Sink, writer: Any, tally: Tally, bar: Progress
+    ) -> bool:
+        """Send the records the way that suits them; False if stopped at an error (`--on-error fail`)."""
+        if source is not None and self.jobs > 1:
+            return self._in_workers(source, stream, writer, tally, bar)
+        # This process evaluates the records: it is the one worker of `--jobs 1`.
+        hook = self.engine.host.pm.hook
+        hook.rulewright_worker_started()
+        try:
+            if source is not None and Lane.fits(self.engine, source.adapter, writer, explain=self.explain):
+                args = (self.engine, source.adapter, writer, self.read_options, tally, self.fmt, self.owner)
+                lane = Lane(*args, stop_on_error=self.stop)
+                return _run_lane(lane, source, stream, bar, interactive=source.stream is sys.stdin.buffer)
+            if source is not None:
+                answered = _records(self.app, source, self.engine.ruleset, self.read_options)
+            records = answered
+            results = bar.counted(self.engine.evaluate_batch(records, explain=self.explain))
+            if source is not None and source.stream is sys.stdin.buffer:
+                results = _flushed(results, stream)
+            return write_all(results, writer, self.fmt, self.owner, tally, stop_on_error=self.stop)
+        finally:
+            hook.rulewright_worker_stopping()
+
+    def _in_workers(self, source: _Source, stream: Sink, writer: Any, tally: Tally, bar: Progress) -> bool:
+        # Imported here: one process never needs the workers' machinery (multiprocessing,
+        # pickling), and a start that imports it loses milliseconds.
+        from rulewright.core.cli import workers
+
+        options = self.read_options
+        job = workers.Job(
+            self.ruleset, self.fmt, source.format, self.explain, self.stop, options, self.engine.record_input
+        )
+        worker = workers.Worker(job, self.engine, self.app.host)
+        # An input adapter or format may fail in a worker or while the input is split.
+        with _stopping_loudly(f"--jobs {self.jobs}", "evaluated"):
+            return workers.run(job, worker, source.stream, stream, writer, tally, self.jobs, bar.update)
 
 
 def _flushed(results: Iterator[Result], stream: Sink) -> Iterator[Result]:
@@ -330,18 +365,20 @@ def _run_lane(lane: Lane, source: _Source, stream: Sink, bar: Progress, *, inter
             stream.flush()
         bar.update(count)
 
-    try:
+    with _stopping_loudly(f"input format {source.format!r} failed", "read"):
         stream_in = cast(BinaryIO, _Eager(source.stream)) if interactive else source.stream
-        done = lane.run(stream_in, after_block=after_block)
+        return lane.run(stream_in, after_block=after_block)
+
+
+@contextmanager
+def _stopping_loudly(who: str, rest: str) -> Iterator[None]:
+    """A plugin failing mid-batch stops the run, naming it; the output's own errors pass."""
+    try:
+        yield
     except (OSError, WriterFailed, click.exceptions.Exit):
         raise
     except Exception as exc:
-        fail(
-            f"input format {source.format!r} failed: {type(exc).__name__}: {exc}; "
-            "stopping, the rest of the input was not read"
-        )
-    lane.tally.blank_lines += lane.options.blank_lines
-    return done
+        fail(f"{who}: {type(exc).__name__}: {exc}; stopping, the rest of the input was not {rest}")
 
 
 class _Eager:
@@ -350,48 +387,6 @@ class _Eager:
 
     def __init__(self, stream: BinaryIO) -> None:
         self.read = getattr(stream, "read1", stream.read)
-
-
-def _run_parallel(
-    ruleset: str,
-    engine: Any,
-    host: Any,
-    source: _Source,
-    read_options: ReadOptions,
-    writer: Any,
-    stream: Sink,
-    tally: Tally,
-    jobs: int,
-    bar: Progress,
-    *,
-    explain: bool,
-    fmt: str,
-    stop: bool,
-) -> bool:
-    # Imported here: one process never needs the workers' machinery (forking, pipes, shared
-    # memory, pickling), and a start that imports it loses 5 ms.
-    from rulewright.core.cli import parallel
-
-    job = parallel.Job(
-        ruleset,
-        read_options.id_field,
-        explain,
-        fmt,
-        source.format,
-        stop,
-        read_options.max_line_bytes,
-        read_options.link_ids,
-        engine.record_input,
-    )
-    worker = parallel.Worker(job, engine, host)
-    work = parallel.payloads(source.adapter, source.stream, engine.ruleset, read_options, jobs)
-    try:
-        return parallel.run(job, worker, work, stream, writer, tally, jobs, bar.update)
-    except (OSError, WriterFailed, click.exceptions.Exit):
-        raise
-    except Exception as exc:
-        # An input adapter or format failed in a worker or while splitting the input.
-        fail(f"--jobs {jobs}: {type(exc).__name__}: {exc}; stopping, the rest of the input was not evaluated")
 
 
 def _detect(adapters: dict[str, Any], path: str, stream: BinaryIO) -> str:

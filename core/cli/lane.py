@@ -8,12 +8,12 @@ plugin hook runs for each case, no `Result` and no plugin call is made: most of 
 Every other line (blank, malformed, nested, too long, answers seen for the first time, a
 decision that is an error) goes through the general path, in place: read by the adapter,
 evaluated by the engine, written by the format. The lane runs only where nothing per case could
-differ: the input adapter can split its stream and recognise a plain record (`split`,
-`read_chunk`, `plain_record`), the writer accepts JSON it did not render (`write_json`), and the
-engine offers its decisions (`Engine.decisions`: no recorded inputs); never with `--explain`.
-Plugin hooks that run for each case (`Engine.per_case`) run here too (`Engine.recalled`): a
-case they change is written by the format, in place. tests/test_lane.py checks that the lane
-writes byte for byte what the general path writes.
+differ: the input adapter can split its stream and recognise a plain record (`PlainLines`),
+the writer accepts JSON it did not render (`RenderedJsonWriter`), and the engine offers its
+decisions (`Engine.decisions`: no recorded inputs); never with `--explain`. Plugin hooks that
+run for each case (`Engine.per_case`) run here too (`Engine.recalled`): a case they change is
+written by the format, in place. tests/test_lane.py checks that the lane writes byte for byte
+what the general path writes.
 """
 
 from __future__ import annotations
@@ -28,7 +28,8 @@ import orjson
 
 from rulewright.core.cli.batch import Tally, write_all
 from rulewright.core.evaluate.decisions import Decision
-from rulewright.core.evaluate.records import ReadOptions
+from rulewright.core.evaluate.records import PlainLines, ReadOptions, SpannedInput
+from rulewright.core.evaluate.writers import RenderedJsonWriter
 
 BLOCK_KIB = 256
 """KiB of whole lines read at a time."""
@@ -65,13 +66,13 @@ class Lane:
             not explain
             and os.environ.get(LANE_ENV, "1") != "0"
             and engine.decisions is not None
-            and all(hasattr(adapter, name) for name in ("split", "read_chunk", "plain_record"))
-            and hasattr(writer, "write_json")
+            and isinstance(adapter, PlainLines)
+            and isinstance(writer, RenderedJsonWriter)
         )
 
     def run(self, stream: BinaryIO, *, after_block: Callable[[int], None]) -> bool:
         """Evaluate the whole stream; False if stopped at an error record (`--on-error fail`)."""
-        if hasattr(self.adapter, "span") and regular_file(stream):
+        if isinstance(self.adapter, SpannedInput) and regular_file(stream):
             return self._run_spans(stream, after_block)
         for first, data in self.adapter.split(stream, self.engine.ruleset, self.options, BLOCK_KIB):
             if not self.block(first, data):
@@ -90,21 +91,18 @@ class Lane:
             if not covered:
                 return True
             offset += covered
-            if data is None:  # a line too long to read: the adapter makes it an error record
-                lines, done = 1, self._general(first, None)
-            else:
-                split = self.lines(data)
-                lines, done = len(split), self.block_lines(first, split)
-            if not done:
+            lines = None if data is None else self.lines(data)
+            if not self.block(first, data, lines):
                 return False
-            first += lines
+            first += 1 if lines is None else len(lines)
             after_block(self.tally.count)
 
-    def block(self, first: int, data: bytes | None) -> bool:
-        """Evaluate and write one block of whole lines (as `split` yields them); False if stopped."""
+    def block(self, first: int, data: bytes | None, lines: list[bytes] | None = None) -> bool:
+        """Evaluate and write one block of whole lines (as `split` yields them, and split into
+        `lines` if that is done already); False if stopped."""
         if data is None:  # a line too long to read: the adapter makes it an error record
             return self._general(first, None)
-        return self.block_lines(first, self.lines(data))
+        return self.block_lines(first, self.lines(data) if lines is None else lines)
 
     @staticmethod
     def lines(data: bytes) -> list[bytes]:
@@ -125,7 +123,7 @@ class Lane:
         start = first
         try:
             for line, raw in enumerate(lines, first):
-                record = plain(raw) if not 0 < limit < len(raw) else None
+                record = plain(raw, id_field) if not 0 < limit < len(raw) else None
                 decision = recall(record) if record is not None else None
                 if decision is None or decision.status == "error":
                     if not pending:
@@ -176,8 +174,8 @@ class Lane:
 
 
 def regular_file(stream: Any) -> bool:
-    """A regular file that can be read at any offset (`os.pread`), not a pipe or a terminal."""
+    """A regular file that can be read at any offset, not a pipe or a terminal."""
     try:
-        return hasattr(os, "pread") and stat.S_ISREG(os.fstat(stream.fileno()).st_mode)
+        return stat.S_ISREG(os.fstat(stream.fileno()).st_mode)
     except (AttributeError, OSError, ValueError):
         return False

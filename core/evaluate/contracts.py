@@ -88,15 +88,19 @@ def checked_score(score_id: str, value: Any) -> Any:
 def as_escalation(plugin: str, item: Any) -> Escalation:
     if isinstance(item, Mapping):
         try:
-            item = Escalation(
-                str(item["id"]), str(item["level"]), str(item["message"]), str(item.get("action", ""))
-            )
+            item = Escalation(item["id"], item["level"], item["message"], item.get("action", ""))
         except KeyError as exc:
             raise PluginError(plugin, f"returned an escalation without {exc.args[0]!r}") from None
     if not isinstance(item, Escalation):
         raise PluginError(
             plugin, f"returned {json_type(item)} as an escalation, expected Escalation or a mapping"
         )
+    for name in ("id", "level", "message", "action"):
+        value = getattr(item, name)
+        if type(value) is not str:
+            raise PluginError(plugin, f"returned an escalation whose {name} is {json_type(value)}, not a string")
+    if not item.id.strip() or not item.message.strip():
+        raise PluginError(plugin, "returned an escalation with an empty id or message")
     if item.level not in LEVEL_RANK or item.level == "routine":
         raise PluginError(
             plugin, f"returned escalation level {item.level!r}; use one of review, urgent, emergency"

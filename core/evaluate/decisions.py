@@ -108,31 +108,28 @@ class DecisionCache:
         self.accepted = frozenset([*inputs, *([id_field] if id_field else [])])
         self.decisions: dict[Key, Decision] = {}
 
-    def key(self, record: Mapping[str, Any]) -> Key | None:
+    def _key(self, record: Mapping[str, Any]) -> Key | None:
         """The answers as given, with their types; None when the record cannot be cached."""
         if not record.keys() <= self.accepted:
             return None  # an undeclared key: an error the input check reports
         answers = tuple(map(record.get, self.inputs))
         return answers, tuple(map(type, answers))
 
-    def get(self, key: Key) -> Decision | None:
-        try:
-            return self.decisions.get(key)
-        except TypeError:  # an answer that cannot be hashed (a list, an object): a wrong answer too
-            return None
-
     def recall(self, record: Mapping[str, Any]) -> Decision | None:
         """The decision for this record's answers, if they have been decided before."""
-        if not record.keys() <= self.accepted:
+        if not record.keys() <= self.accepted:  # `_key`, written out: this runs once per record
             return None
         answers = tuple(map(record.get, self.inputs))
         try:
             return self.decisions.get((answers, tuple(map(type, answers))))
-        except TypeError:
+        except TypeError:  # an answer that cannot be hashed (a list, an object): a wrong answer too
             return None
 
-    def keep(self, key: Key, result: Result, rank: int, facts: Mapping[str, Any] | None = None) -> None:
-        """Remember what `result` (just decided in full, before observers) decided for `key`."""
-        if len(self.decisions) < CACHE_SIZE:
+    def keep(
+        self, record: Mapping[str, Any], result: Result, rank: int, facts: Mapping[str, Any] | None = None
+    ) -> None:
+        """Remember what `result` (just decided in full, before observers) decided for the record."""
+        key = self._key(record)
+        if key is not None and len(self.decisions) < CACHE_SIZE:
             with suppress(TypeError):  # unhashable answers: nothing to key on
                 self.decisions[key] = Decision(result, rank, facts)

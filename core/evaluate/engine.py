@@ -302,8 +302,7 @@ class Engine:
             return self._observed(*self._built(draft, rank, line, record_id, row, recorded))
         record = prepared
         cache = self._cache if not explain and record is given else None
-        key = cache.key(record) if cache is not None else None
-        known = cache.get(key) if key is not None else None  # type: ignore[union-attr]
+        known = cache.recall(record) if cache is not None else None
         if known is not None:
             result = known.result(line, record_id, row)
             if recorded is not None:
@@ -324,8 +323,8 @@ class Engine:
         result, rank = self._built(draft, rank, line, record_id, row, recorded)
         view = MappingProxyType(facts)
         result, rank = self._escalations(self._escalate_builtin, result, rank, view)
-        if key is not None:
-            cache.keep(key, result, rank, view)  # type: ignore[union-attr]
+        if cache is not None:
+            cache.keep(record, result, rank, view)
         if self._escalate_each:
             result, rank = self._escalations(self._escalate_each, result, rank, view)
         return self._observed(result, rank)

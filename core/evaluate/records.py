@@ -1,4 +1,5 @@
-"""One record read from an input source, before evaluation, and the rule every reader follows.
+"""One record read from an input source, before evaluation, the rule every reader follows, and
+what an input adapter may offer.
 
 Every record that can be told apart yields one `InputRecord`, in order. A record that cannot be
 read whole is an error record that still carries every answer that could be read, so the engine
@@ -10,11 +11,11 @@ the answer is left out of `data` (its red flags are not screened on it) and each
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from itertools import product
 from math import prod
-from typing import Any
+from typing import Any, BinaryIO, Protocol, runtime_checkable
 
 MAX_READINGS = 64
 """More combinations of conflicting answers than this are screened one conflicting answer at a
@@ -81,3 +82,45 @@ class ReadOptions:
     """A longer line becomes a `line_too_long` error record; memory stays bounded."""
     link_ids: Mapping[str, str] | None = None
     """Input id -> FHIR linkId, overriding the ruleset's `fhir.link_ids` (`--link-map FILE`)."""
+
+
+# Optional capabilities of an input adapter (`rulewright_register_input_adapters`). `rules evaluate`
+# chooses how records travel by which of these an adapter has, checked with `isinstance`.
+
+
+@runtime_checkable
+class ChunkedInput(Protocol):
+    """Cuts its stream into blocks of whole lines and reads one block anywhere (a `--jobs` worker)."""
+
+    def split(
+        self, stream: BinaryIO, ruleset: Any, options: ReadOptions, size: int
+    ) -> Iterator[tuple[int, bytes | None]]:
+        """(first line, whole lines) blocks of about `size` KiB; data None for a line too long to read."""
+        ...
+
+    def read_chunk(
+        self, chunk: tuple[int, bytes | None], ruleset: Any, options: ReadOptions
+    ) -> Iterator[InputRecord]:
+        """The records of one block from `split`, numbered from its first line."""
+        ...
+
+
+@runtime_checkable
+class PlainLines(ChunkedInput, Protocol):
+    """Also tells a line that needs no further check from one that does (the fast lane)."""
+
+    def plain_record(self, raw: bytes, id_field: str | None = "id") -> dict[str, Any] | None:
+        """The record on one line when it is a flat object read exactly as `read_chunk` would (its
+        `id_field` too: None when the id needs its exact digits read); else None."""
+        ...
+
+
+@runtime_checkable
+class SpannedInput(ChunkedInput, Protocol):
+    """Also reads the whole lines of a regular file from any offset: `--jobs` workers take their
+    chunks from the file themselves, one after another."""
+
+    def span(self, fd: int, offset: int, size: int, options: ReadOptions) -> tuple[int, bytes | None]:
+        """(bytes covered, their data) of the whole lines from byte `offset`, about `size` bytes but at
+        least one line, data None for a line too long to read; `(0, b"")` at the end of the file."""
+        ...

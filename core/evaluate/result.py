@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from copy import copy
 from dataclasses import dataclass
+from operator import attrgetter
 from typing import Any, NamedTuple
 
 import orjson
@@ -168,58 +169,43 @@ class Result(NamedTuple):
         return equal if equal is NotImplemented else not equal
 
     def to_record(self) -> dict[str, Any]:
-        """The stable JSON record; key order is part of the contract."""
-        source: dict[str, Any] = {"line": self.line, "id": self.id}
-        if self.row is not None:
-            source["row"] = self.row
-        if self.recorded is not None:
-            source["record"] = thaw(self.recorded)
-        record: dict[str, Any] = {
-            "input": source,
-            "ruleset": dict(self.ruleset),
-            "status": self.status,
-            "outcome": self.outcome.to_dict() if self.outcome else None,
-            "urgency": self.urgency,
-            "red_flags": [f.to_dict() for f in self.red_flags],
-            "not_screened": list(self.not_screened),
-            "scores": {k: score_to_json(v) for k, v in self.scores.items()},
-            "missing": list(self.missing),
-            "recommendations": list(self.recommendations),
-            "engine": {"version": self.engine, "plugins": list(self.plugins)},
-            "error": self.error.to_dict() if self.error else None,
-        }
-        if self.trace is not None:
-            record["trace"] = thaw(self.trace)
-        return record
+        """The stable JSON record as Python data, laid out by `_layout` as `to_json` writes it
+        (key order is part of the contract): frozen parts as dicts, tuples as lists, sets sorted."""
+        return _plain(self._layout(self._where()))  # type: ignore[no-any-return]
 
     def to_json(self) -> bytes:
-        """The record as one line of compact JSON (UTF-8, newline included): `to_record()` serialised.
+        """The record as one line of compact JSON (UTF-8, newline included): the one encoder.
 
-        The hot path of a JSON Lines batch, so it skips `to_record`'s copies: nothing here
-        escapes, and orjson writes the frozen parts (flags, outcome, error) straight from their
-        dataclasses, whose fields are declared in record order. Results of one cached decision
-        share the JSON of everything after `input` (`rendered`), written once and reused while
-        a result still holds what it was written from.
+        The hot path of a JSON Lines batch: orjson writes the frozen parts (flags, outcome,
+        error) straight from their dataclasses, whose fields are declared in record order.
+        Results of one cached decision share the JSON of everything after `input` (`rendered`),
+        written once and reused while a result still holds what it was written from.
         """
-        source: dict[str, Any] = {"line": self.line, "id": self.id}
-        if self.row is not None:
-            source["row"] = self.row
-        if self.recorded is not None:
-            source["record"] = self.recorded
+        source = self._where()
         shared = self.rendered
         try:
             if shared is not None and self.trace is None and shared.matches(self):
                 return b'{"input":' + orjson.dumps(source) + shared.tail
-            return self._dumps(source)
+            return orjson.dumps(self._layout(source), default=json_default, option=orjson.OPT_APPEND_NEWLINE)
         except TypeError:
             # orjson refuses integers beyond 64 bits, which a caller's id may be; the stdlib does not.
             # ASCII escapes also carry a lone surrogate, which orjson refuses and UTF-8 cannot hold.
             import json
 
-            text = json.dumps(self.to_record(), separators=(",", ":"), default=json_default)
+            text = json.dumps(self._layout(source), separators=(",", ":"), default=_to_dict_or_list)
             return (text + "\n").encode("ascii")
 
-    def _dumps(self, source: dict[str, Any]) -> bytes:
+    def _where(self) -> dict[str, Any]:
+        source: dict[str, Any] = {"line": self.line, "id": self.id}
+        if self.row is not None:
+            source["row"] = self.row
+        if self.recorded is not None:
+            source["record"] = self.recorded
+        return source
+
+    def _layout(self, source: dict[str, Any]) -> dict[str, Any]:
+        """The record, as `to_json` writes it: the one place its layout is spelt (docs/architecture.md#the-result-record,
+        schemas/result.schema.json)."""
         view: dict[str, Any] = {
             "input": source,
             "ruleset": self.ruleset,
@@ -236,7 +222,25 @@ class Result(NamedTuple):
         }
         if self.trace is not None:
             view["trace"] = self.trace
-        return orjson.dumps(view, default=json_default, option=orjson.OPT_APPEND_NEWLINE)
+        return view
+
+
+def _plain(value: Any) -> Any:
+    """What JSON would make of `value`: a new dict, list or scalar the caller owns."""
+    if isinstance(value, Mapping):
+        return {k: _plain(v) for k, v in value.items()}
+    if isinstance(value, (tuple, list)):
+        return [_plain(v) for v in value]
+    if isinstance(value, (set, frozenset)):
+        return sorted(value, key=str)
+    to_dict = getattr(value, "to_dict", None)
+    return value if to_dict is None else _plain(to_dict())
+
+
+def _to_dict_or_list(value: Any) -> Any:
+    """For the stdlib encoder: the frozen parts as their `to_dict`, sets as `json_default` writes them."""
+    to_dict = getattr(value, "to_dict", None)
+    return json_default(value) if to_dict is None else to_dict()
 
 
 class RenderedTail:
@@ -253,31 +257,25 @@ class RenderedTail:
     def __init__(self, result: Result) -> None:
         """Write the shared part of `result`, which must not be handed to anyone else."""
         # Copies: the fields of results that use this may change later; these must not.
-        self._kept = tuple(copy(v) if type(v) in (list, dict) else v for v in self._fields(result))
+        self._kept = tuple(copy(v) if type(v) in (list, dict) else v for v in _written_from(result))
         head = {"line": None, "id": None}
-        self.tail = result._dumps(head)[len(b'{"input":') + len(orjson.dumps(head)) :]
-
-    @staticmethod
-    def _fields(result: Result) -> tuple[Any, ...]:
-        scores = result.scores
-        return (
-            result.ruleset,
-            result.status,
-            result.outcome,
-            result.urgency,
-            result.red_flags,
-            result.not_screened,
-            tuple(scores.items()),
-            tuple(map(type, scores.values())),
-            result.missing,
-            result.recommendations,
-            result.engine,
-            result.plugins,
-            result.error,
-        )
+        whole = orjson.dumps(result._layout(head), default=json_default, option=orjson.OPT_APPEND_NEWLINE)
+        self.tail = whole[len(b'{"input":') + len(orjson.dumps(head)) :]
 
     def matches(self, result: Result) -> bool:
-        return self._fields(result) == self._kept
+        return _written_from(result) == self._kept
+
+
+_fields_after_input = attrgetter(
+    "ruleset", "status", "outcome", "urgency", "red_flags", "not_screened", "missing", "recommendations",
+    "engine", "plugins", "error",
+)  # fmt: skip
+
+
+def _written_from(result: Result) -> tuple[Any, ...]:
+    """The fields the record after `input` is written from (`_layout`), scores with their types."""
+    scores = result.scores
+    return (*_fields_after_input(result), tuple(scores.items()), tuple(map(type, scores.values())))
 
 
 def json_default(value: Any) -> Any:
@@ -285,15 +283,6 @@ def json_default(value: Any) -> Any:
     if isinstance(value, (set, frozenset)):
         return sorted(value, key=str)
     raise TypeError(f"{type(value).__name__} is not JSON serializable")
-
-
-def thaw(value: Any) -> Any:
-    """A plain copy of what `freeze` made (dicts and lists), for the caller of `to_record` to own."""
-    if isinstance(value, dict):
-        return {k: thaw(v) for k, v in value.items()}
-    if isinstance(value, tuple):
-        return [thaw(v) for v in value]
-    return value
 
 
 def json_safe(value: Any) -> Any:

@@ -1,9 +1,9 @@
-"""Options handed to output-format plugins."""
+"""Options handed to output-format plugins, and the optional capabilities of a format."""
 
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, ClassVar, Protocol, runtime_checkable
 
 
 @dataclass(frozen=True)
@@ -16,3 +16,27 @@ class FormatOptions:
     continued: bool = False
     """The writer continues an output another writer started: a `--jobs` worker rendering one
     chunk. A `concatenable` format writes no header then (CSV's column names)."""
+
+
+# Optional capabilities of an output format (`rulewright_register_formats`). `rules evaluate`
+# chooses how records travel by which of these a format has, checked with `isinstance`.
+
+
+@runtime_checkable
+class ConcatenableFormat(Protocol):
+    """A format factory whose chunks, rendered by separate writers (`continued` after the first)
+    and joined in order, are one writer's output: `--jobs` workers render their chunks."""
+
+    concatenable: ClassVar[bool]
+
+
+@runtime_checkable
+class RenderedJsonWriter(Protocol):
+    """A writer that takes records already rendered as `Result.to_json` renders them (the fast lane)."""
+
+    def write_json(self, data: bytes) -> None: ...
+
+
+def concatenable(factory: Any) -> bool:
+    """Whether `factory` makes a concatenable format (the attribute is there and true)."""
+    return isinstance(factory, ConcatenableFormat) and bool(factory.concatenable)

@@ -300,6 +300,18 @@ def _load_entry_points(
     disabled: set[str],
     allowed: dict[str, Pin] | None,
 ) -> None:
+    # A plugin the allow-list pins is one the deployment relies on: switching it off is a load
+    # failure (exit 2 in strict mode, a warning otherwise), never a silent skip.
+    for pin in sorted((allowed or {}).values(), key=lambda p: p.name):
+        if pin.name in disabled or "all" in disabled:
+            failures.append(
+                LoadFailure(
+                    pin.name,
+                    pin.distribution or "",
+                    pin.version or "",
+                    f"{ALLOW_ENV} lists {pin.text()}, but {DISABLE_ENV} switches it off",
+                )
+            )
     if "all" in disabled:
         return
     candidates: dict[str, list[Any]] = {}

@@ -84,8 +84,9 @@ def rulewright_register_formats(register: RegisterFormat) -> None:
     consecutive runs of results equals one writer's output: a header only when not `continued`,
     and no separators. `--jobs` workers then render their chunks themselves. A writer with `write_json(data)`
     accepts records already rendered as `Result.to_json` renders them (UTF-8 JSON Lines, one or
-    more whole lines): the fast lane of `rules evaluate` writes cached decisions that way. The
-    CLI selects a format with `rules evaluate --format NAME`.
+    more whole lines): the fast lane of `rules evaluate` writes cached decisions that way
+    (`rulewright.core.ConcatenableFormat`, `RenderedJsonWriter`). The CLI selects a format with
+    `rules evaluate --format NAME`.
     """
 
 
@@ -109,11 +110,11 @@ def rulewright_register_input_adapters(register: RegisterInputAdapter) -> None:
     one record (data None for a record too long to read, `(0, b"")` at the end), forked workers
     take their chunks from the file themselves, one after another, and pass `(first line, data)`
     to `read_chunk`, the first line counted from the newlines of the chunks before. With them
-    and `adapter.plain_record(raw) -> dict | None` (the record on one raw line when reading it
+    and `adapter.plain_record(raw, id_field) -> dict | None` (the record on one raw line when reading it
     needs no further check, else None), the fast lane of `rules evaluate` answers lines whose
     answers were decided before without an `InputRecord`, and hands every other line to
-    `read_chunk`; the lane reads a regular file with `span` too, in one process, and a pipe
-    with `split`.
+    `read_chunk`. The three sets are named by `rulewright.core.ChunkedInput`, `SpannedInput`
+    and `PlainLines` (`typing.Protocol`s; `rules evaluate` checks them with `isinstance`).
     """
 
 
@@ -184,3 +185,24 @@ def rulewright_validate_ruleset(ruleset: Ruleset, report: ReportFinding) -> None
     `path` is a JSON path tuple into the ruleset document (e.g. `("outcomes", 0, "when")`), so
     the finding is printed at that node's file:line:col.
     """
+
+
+# --- worker lifecycle: once in each process that evaluates records ----------------------------
+
+
+@hookspec
+def rulewright_worker_started() -> None:
+    """Observe a process starting to evaluate records, before its first: the one process of
+    `rules evaluate` (`--jobs 1`, `--answer`), or each worker process of `rules evaluate --jobs N`
+    (forked from the main process on Linux, so a plugin's state is a copy there). Open a
+    per-process resource here (a connection, a file); the return value is ignored, and an
+    exception here stops the run."""
+
+
+@hookspec
+def rulewright_worker_stopping() -> None:
+    """Observe a process that has evaluated its last record and is about to stop, once for each
+    `rulewright_worker_started` in the same process: after the last record of `rules evaluate`,
+    and in each `--jobs` worker as the pool shuts it down (worker processes leave through
+    `os._exit`, so `atexit` handlers never run there: flush and close per-process resources
+    here). Not called in a worker that is killed or dies. The return value is ignored."""

@@ -184,8 +184,8 @@ def test_plugin_registering_a_non_command_does_not_break_the_cli() -> None:
 
 
 # -- faults inside --jobs workers --------------------------------------------------------------
-# `--output` gives the run a real file descriptor, so the workers write it themselves (crew.py,
-# turns.py), under CliRunner too; the plugin host is inherited by the forked workers.
+# `--output` gives the run a real file descriptor, so the workers write it themselves
+# (workers.py), under CliRunner too; the plugin host is inherited by the forked workers.
 
 
 class _EscalateDiesOn:
@@ -206,9 +206,10 @@ class _EscalateDiesOn:
 @pytest.fixture(autouse=True)
 def _small_chunks(monkeypatch: pytest.MonkeyPatch) -> None:
     """Blocks of 16 KiB, so the batches below give every worker many."""
-    from rulewright.core.cli import parallel
+    from rulewright.core.cli import workers
 
-    monkeypatch.setattr(parallel, "CHUNK_KIB", 16)
+    monkeypatch.setattr(workers, "CHUNK_KIB", 16)
+    monkeypatch.setattr(workers, "TAIL_KIB", 4)
 
 
 def _batch(tmp_path: Path, count: int) -> Path:
