@@ -125,6 +125,18 @@ CASES = [
         id="comparison-without-operator",
     ),
     pytest.param(
+        SCORED.replace(CONDITION, "when: {any: {fact: n, ge: 5}}"),
+        ("{fact: n, ge: 5}}", 0),
+        'expected a list, got {"fact": "n", "ge": 5} [at $.outcomes[0].when.any]',
+        id="any-given-a-mapping",
+    ),
+    pytest.param(
+        SCORED.replace("{id: two, value: {fact: n}}", '{id: two, value: "n"}'),
+        ('"n"}', 0),
+        'expected a number or a mapping, got "n" [at $.scores[0].items[1].value]',
+        id="value-given-text",
+    ),
+    pytest.param(
         SCORED.replace("level: urgent", "level: critical"),
         ("critical", 0),
         "'critical' is not one of ['emergency', 'urgent', 'review'] [at $.red_flags[0].level]",
