@@ -4,14 +4,12 @@ from __future__ import annotations
 
 import json
 import re
-import subprocess
-import sys
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
 from tests.conftest import MINIMAL
-from tests.test_suites import write_project
+from tests.test_suites import run_pytest, write_project
 
 Invoke = Callable[..., Any]
 
@@ -100,11 +98,6 @@ def test_the_schema_refuses_a_negative_tolerance(invoke: Invoke, tmp_path: Path)
 
 def test_the_pytest_plugin_uses_the_tolerance(tmp_path: Path) -> None:
     folder = write_project(tmp_path, SUITE % "{value: 22.2, within: 0.01}", {"1.0.0.yaml": RATIO})
-    out = subprocess.run(
-        [sys.executable, "-m", "pytest", "-p", "no:cacheprovider", "-rA", str(folder)],
-        capture_output=True,
-        text=True,
-        cwd=tmp_path,
-    )
+    out = run_pytest(folder, tmp_path)
     assert out.returncode == 1, out.stdout
     assert re.search(r"score pct: expected 22\.2 ± 0\.01, got 22\.22222222222222\d*\n", out.stdout)
