@@ -130,7 +130,7 @@ def _too_many(error: Any) -> str:
 def _wanted(error: Any) -> list[str]:
     if error.validator == "type":
         types = error.validator_value if isinstance(error.validator_value, list) else [error.validator_value]
-        return [_TYPE_WORDS.get(t, t) for t in types]
+        return [_TYPE_WORDS.get(str(t), str(t)) for t in types]
     if error.validator == "enum":
         return [f"one of {', '.join(_show(v) for v in error.validator_value)}"]
     if error.validator == "const":
