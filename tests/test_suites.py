@@ -33,6 +33,16 @@ def write_project(tmp_path: Path, suite: str, rulesets: dict[str, str] | None = 
     return folder
 
 
+def run_pytest(folder: Path, cwd: Path) -> subprocess.CompletedProcess[str]:
+    """pytest in a subprocess on `folder`, as an author runs it: collects the YAML suites there."""
+    return subprocess.run(
+        [sys.executable, "-m", "pytest", "-p", "no:cacheprovider", "-rA", str(folder)],
+        capture_output=True,
+        text=True,
+        cwd=cwd,
+    )
+
+
 GOOD = """\
 ruleset: mini
 versions: ["1.0.0"]
@@ -236,12 +246,7 @@ def test_pytest_collects_suites_with_stable_ids(tmp_path: Path) -> None:
         tmp_path,
         GOOD + "  - name: wrong\n    answers: {a: false, n: 2}\n    expect: {outcome: high}\n",
     )
-    out = subprocess.run(
-        [sys.executable, "-m", "pytest", "-p", "no:cacheprovider", "-rA", str(folder)],
-        capture_output=True,
-        text=True,
-        cwd=tmp_path,
-    )
+    out = run_pytest(folder, tmp_path)
     assert out.returncode == 1, out.stdout
     assert "PASSED mini::cases::high" in out.stdout
     assert "SKIPPED" in out.stdout and "todo: decide" in out.stdout

@@ -66,17 +66,11 @@ def case_where(outcome: CaseOutcome, suite_file: str) -> str:
 def failure_lines(outcome: CaseOutcome, case_id: str, suite_file: str, ruleset: str) -> list[str]:
     """A failed case: where it is, expected vs actual, and the trace that decided the result."""
     lines = [f"{case_where(outcome, suite_file)}: FAIL {case_id} ({ruleset})"]
-    lines += [f"    {m.what}: expected {_j(m.expected)}, got {_j(m.actual)}" for m in outcome.mismatches]
+    lines += [f"    {m.text()}" for m in outcome.mismatches]
     if outcome.result is not None and outcome.result.trace:
         lines.append("  trace:")
         lines += trace_lines(outcome.result.trace)
     return lines
-
-
-def _j(value: Any) -> str:
-    if isinstance(value, str) and value.startswith("one containing"):
-        return value
-    return json.dumps(value, ensure_ascii=False)
 
 
 def test_text(report: TestRunReport, *, verbose: bool = False, explain: bool = False) -> list[str]:

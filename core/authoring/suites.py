@@ -11,7 +11,8 @@ cases:
 
 Expectations (all optional, schemas/test-suite.schema.json): `status`, `outcome` (an id, or
 null for none), `confidence`, `urgency`, `red_flags` (ids that must fire), `no_red_flags` (ids
-that must not), `not_screened` (exact list), `scores` (id -> number, {min, max} or null), `missing` (exact list),
+that must not), `not_screened` (exact list), `scores` (id -> number, {value, within} for a tolerance, {min, max}
+(optionally with `within`) for an interval, or null), `missing` (exact list),
 `recommendations` (exact list), `recommendations_include`, `error` (code). A case may carry
 `skip: reason` or `todo: reason`.
 
@@ -23,6 +24,7 @@ from __future__ import annotations
 
 import fnmatch
 import json
+import math
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -85,11 +87,19 @@ class Mismatch:
     actual: Any
 
     def text(self) -> str:
-        return f"{self.what}: expected {_show(self.expected)}, got {_show(self.actual)}"
+        return f"{self.what}: expected {shown(self.expected)}, got {shown(self.actual)}"
 
 
-def _show(value: Any) -> str:
-    return value if isinstance(value, str) and value.startswith("one containing") else json.dumps(value)
+def shown(value: Any) -> str:
+    """An expected or actual value as a failure line prints it: `22.22 ± 0.01` for a tolerance."""
+    if isinstance(value, str) and value.startswith("one containing"):
+        return value
+    if isinstance(value, dict) and "within" in value:
+        if "value" in value:
+            return f"{shown(value['value'])} ± {shown(value['within'])}"
+        ends = {"min": value["min"], "max": value["max"]}
+        return f"{shown(ends)}, each end ± {shown(value['within'])}"
+    return json.dumps(value, ensure_ascii=False)
 
 
 CaseStatus = Literal["passed", "failed", "skipped"]
@@ -275,9 +285,21 @@ def compare(exp: dict[str, Any], rec: dict[str, Any]) -> list[Mismatch]:
 
 
 def _same_score(want: Any, actual: Any) -> bool:
+    """A score meets its expectation: exactly, within `within`, or as the same interval."""
+    tolerance = want.get("within", 0) if isinstance(want, dict) else 0
+    if isinstance(want, dict) and "value" in want:
+        return _near(want["value"], actual, tolerance)
     if isinstance(want, dict) and isinstance(actual, dict):
-        return bool(want["min"] == actual["min"] and want["max"] == actual["max"])
+        return _near(want["min"], actual["min"], tolerance) and _near(want["max"], actual["max"], tolerance)
     return bool(want == actual and type(want) is not dict and type(actual) is not dict)
+
+
+def _near(want: float, actual: Any, tolerance: float) -> bool:
+    """`actual` is a number at most `tolerance` from `want` (a boundary written in decimals counts)."""
+    if isinstance(actual, bool) or not isinstance(actual, int | float):
+        return False
+    gap = abs(actual - want)
+    return gap <= tolerance or math.isclose(gap, tolerance, rel_tol=1e-9, abs_tol=1e-12)
 
 
 def case_id(suite: Suite, case: Case, version: str | None = None) -> str:

@@ -8,6 +8,7 @@ network.
 from __future__ import annotations
 
 import json
+from dataclasses import replace
 from functools import cache
 from importlib.resources import files
 from typing import Any
@@ -50,26 +51,20 @@ def validator(name: str) -> Any:
 
 
 def check(doc: Document, name: str) -> list[Diagnostic]:
-    """Validate a loaded document, one diagnostic per problem, at the offending node."""
-    from jsonschema.exceptions import best_match  # type: ignore[import-untyped]
+    """Validate a loaded document: one diagnostic per problem, at the offending node, once.
 
-    out: list[Diagnostic] = []
+    A value reached through several YAML aliases fails at every use but sits at one place in
+    the file: it is reported once there.
+    """
+    from rulewright.core.model.schemaerrors import explain
+
+    out: dict[tuple[int, int, str], Diagnostic] = {}
     for error in validator(name).iter_errors(doc.data):
-        # For if/then/anyOf failures, report the most specific sub-error, not "not valid under any".
-        while error.context:
-            error = best_match(error.context)
-        path = tuple(error.absolute_path)
-        message = error.message
-        if error.validator == "additionalProperties" and isinstance(error.instance, dict):
-            allowed = sorted(error.schema.get("properties", {}))
-            extra = sorted(set(error.instance) - set(allowed))
-            if extra:
-                path = path + (extra[0],)
-                message = f"unknown key {extra[0]!r}" + (
-                    f"; expected one of: {', '.join(allowed)}" if allowed else ""
-                )
+        path, message, about_key = explain(error)
         if len(message) > 300:
             message = message[:297] + "..."
-        out.append(doc.diagnostic("schema", message, path))
-    out.sort(key=lambda d: (d.line, d.column))
-    return out
+        found = doc.diagnostic("schema", message, path)
+        if about_key and path in doc.key_positions:  # an unknown key: point at the key itself
+            found = replace(found, line=doc.key_positions[path][0], column=doc.key_positions[path][1])
+        out.setdefault((found.line, found.column, found.message), found)
+    return sorted(out.values(), key=lambda d: (d.line, d.column))
