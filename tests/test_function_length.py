@@ -16,9 +16,6 @@ from tests.conftest import ROOT
 LIMIT = 80
 REASON = "Long because"
 
-AWAITING_SPLIT_ON_ANOTHER_BRANCH = {"core/cli/evaluate.py:evaluate"}
-"""Split on the jobs branch; the coordinator empties this set when that branch is merged."""
-
 
 def long_functions(folder: Path) -> dict[str, str]:
     """`path:name` -> docstring of every function over LIMIT lines below `folder`."""
@@ -37,9 +34,7 @@ def long_functions(folder: Path) -> dict[str, str]:
 def test_long_functions_in_core_say_why() -> None:
     found = long_functions(ROOT / "core")
     unexplained = sorted(k for k, doc in found.items() if REASON not in doc)
-    assert [k for k in unexplained if k not in AWAITING_SPLIT_ON_ANOTHER_BRANCH] == []
-    # An entry that is no longer long must leave the allow-list, so the list cannot go stale.
-    assert set(unexplained) >= AWAITING_SPLIT_ON_ANOTHER_BRANCH
+    assert unexplained == []
 
 
 def test_a_long_function_is_found_and_a_reason_accepted(tmp_path: Path) -> None:

@@ -416,6 +416,11 @@ def run(
             raise OSError(turns.failed.value, os.strerror(turns.failed.value))
         return True
     except BrokenProcessPool:
+        # The pool stops the other workers with SIGTERM, which they ignore (`_start`): end them
+        # here, or the pool would wait for them to finish on their own. (`_processes` is the
+        # pool's own table of its workers; concurrent.futures offers no public way to kill them.)
+        for process in list((executor._processes or {}).values()):  # type: ignore[attr-defined]
+            process.kill()
         raise RuntimeError("a worker process ended unexpectedly (killed, or out of memory?)") from None
     finally:
         gc.unfreeze()

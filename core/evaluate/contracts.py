@@ -98,7 +98,9 @@ def as_escalation(plugin: str, item: Any) -> Escalation:
     for name in ("id", "level", "message", "action"):
         value = getattr(item, name)
         if type(value) is not str:
-            raise PluginError(plugin, f"returned an escalation whose {name} is {json_type(value)}, not a string")
+            raise PluginError(
+                plugin, f"returned an escalation whose {name} is {json_type(value)}, not a string"
+            )
     if not item.id.strip() or not item.message.strip():
         raise PluginError(plugin, "returned an escalation with an empty id or message")
     if item.level not in LEVEL_RANK or item.level == "routine":
