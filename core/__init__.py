@@ -10,6 +10,7 @@ from rulewright.core.evaluate.engine import Engine, EngineError
 from rulewright.core.evaluate.logic import ScoreValue, Truth, bounds, make_score
 from rulewright.core.evaluate.records import (
     ChunkedInput,
+    InputAdapter,
     InputRecord,
     PlainLines,
     ReadOptions,
@@ -26,7 +27,13 @@ from rulewright.core.evaluate.result import (
     json_default,
 )
 from rulewright.core.evaluate.tracetext import score_text, trace_lines
-from rulewright.core.evaluate.writers import ConcatenableFormat, FormatOptions, RenderedJsonWriter
+from rulewright.core.evaluate.writers import (
+    ConcatenableFormat,
+    FormatFactory,
+    FormatOptions,
+    FormatWriter,
+    RenderedJsonWriter,
+)
 from rulewright.core.hooks.host import (
     DEFAULT_PLUGINS,
     LoadFailure,
@@ -92,9 +99,12 @@ __all__ = [
     "ErrorInfo",
     "Escalation",
     "EscalationRule",
+    "FormatFactory",
     "FormatOptions",
+    "FormatWriter",
     "HostFactory",
     "Input",
+    "InputAdapter",
     "InputRecord",
     "LoadFailure",
     "Operator",

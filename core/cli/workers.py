@@ -419,7 +419,7 @@ def run(
         # The pool stops the other workers with SIGTERM, which they ignore (`_start`): end them
         # here, or the pool would wait for them to finish on their own. (`_processes` is the
         # pool's own table of its workers; concurrent.futures offers no public way to kill them.)
-        for process in list((executor._processes or {}).values()):  # type: ignore[attr-defined]
+        for process in list((executor._processes or {}).values()):
             process.kill()
         raise RuntimeError("a worker process ended unexpectedly (killed, or out of memory?)") from None
     finally:

@@ -15,7 +15,10 @@ from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from itertools import product
 from math import prod
-from typing import Any, BinaryIO, Protocol, runtime_checkable
+from typing import TYPE_CHECKING, Any, BinaryIO, Protocol, runtime_checkable
+
+if TYPE_CHECKING:
+    from rulewright.core.model.ruleset import Ruleset
 
 MAX_READINGS = 64
 """More combinations of conflicting answers than this are screened one conflicting answer at a
@@ -86,6 +89,16 @@ class ReadOptions:
 
 # Optional capabilities of an input adapter (`rulewright_register_input_adapters`). `rules evaluate`
 # chooses how records travel by which of these an adapter has, checked with `isinstance`.
+
+
+class InputAdapter(Protocol):
+    """An input format, as `rulewright_register_input_adapters` registers it: the file suffixes it
+    claims, and `read`, which yields one `InputRecord` per record of a binary stream (an
+    unreadable one with `error` set, so nothing is dropped)."""
+
+    extensions: tuple[str, ...]
+
+    def read(self, stream: BinaryIO, ruleset: Ruleset, options: ReadOptions, /) -> Iterator[InputRecord]: ...
 
 
 @runtime_checkable

@@ -3,7 +3,10 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Any, ClassVar, Protocol, runtime_checkable
+from typing import TYPE_CHECKING, Any, ClassVar, Protocol, TextIO, runtime_checkable
+
+if TYPE_CHECKING:
+    from rulewright.core.evaluate.result import Result
 
 
 @dataclass(frozen=True)
@@ -16,6 +19,21 @@ class FormatOptions:
     continued: bool = False
     """The writer continues an output another writer started: a `--jobs` worker rendering one
     chunk. A `concatenable` format writes no header then (CSV's column names)."""
+
+
+class FormatWriter(Protocol):
+    """What an output format's factory makes: `write(result)` for each result, in order, then
+    `close()` once (write a trailer, flush; the stream itself is the caller's)."""
+
+    def write(self, result: Result, /) -> None: ...
+
+    def close(self) -> None: ...
+
+
+class FormatFactory(Protocol):
+    """An output format, as `rulewright_register_formats` registers it: `factory(stream, options)`."""
+
+    def __call__(self, stream: TextIO, options: FormatOptions, /) -> FormatWriter: ...
 
 
 # Optional capabilities of an output format (`rulewright_register_formats`). `rules evaluate`

@@ -302,14 +302,14 @@ def _load_entry_points(
 ) -> None:
     # A plugin the allow-list pins is one the deployment relies on: switching it off is a load
     # failure (exit 2 in strict mode, a warning otherwise), never a silent skip.
-    for pin in sorted((allowed or {}).values(), key=lambda p: p.name):
-        if pin.name in disabled or "all" in disabled:
+    for pinned in sorted((allowed or {}).values(), key=lambda p: p.name):
+        if pinned.name in disabled or "all" in disabled:
             failures.append(
                 LoadFailure(
-                    pin.name,
-                    pin.distribution or "",
-                    pin.version or "",
-                    f"{ALLOW_ENV} lists {pin.text()}, but {DISABLE_ENV} switches it off",
+                    pinned.name,
+                    pinned.distribution or "",
+                    pinned.version or "",
+                    f"{ALLOW_ENV} lists {pinned.text()}, but {DISABLE_ENV} switches it off",
                 )
             )
     if "all" in disabled:

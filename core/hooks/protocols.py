@@ -8,9 +8,9 @@ Re-exported from `rulewright.core`, so a plugin can be checked with `mypy --stri
     def rulewright_register_operators(register: RegisterOperator) -> None:
         register("starts_with", lambda answer, value: str(answer).startswith(value))
 
-Output formats and input adapters are typed by the Protocols beside the code that uses them
-(`rulewright.core.evaluate.writers`, `rulewright.core.evaluate.records`); until those land, their
-`register` callbacks accept any object and the host checks what it can (an adapter's suffixes).
+Output formats and input adapters are typed by the Protocols beside the code that uses them:
+`FormatFactory` and `FormatWriter` (`rulewright.core.evaluate.writers`), `InputAdapter`
+(`rulewright.core.evaluate.records`), all exported from `rulewright.core`.
 """
 
 from __future__ import annotations
@@ -21,6 +21,8 @@ if TYPE_CHECKING:  # annotations only: the hooks stage never imports these at ru
     import click
 
     from rulewright.core.evaluate.compiler import Compiler
+    from rulewright.core.evaluate.records import InputAdapter
+    from rulewright.core.evaluate.writers import FormatFactory
     from rulewright.core.model.ruleset import Ruleset
 
 
@@ -65,13 +67,13 @@ class RegisterScorer(Protocol):
 class RegisterFormat(Protocol):
     """`register(name, factory)`: `factory(stream, options) -> writer` (see the hook)."""
 
-    def __call__(self, name: str, factory: Any, /) -> None: ...
+    def __call__(self, name: str, factory: FormatFactory, /) -> None: ...
 
 
 class RegisterInputAdapter(Protocol):
     """`register(name, adapter)`: `adapter.extensions` (a tuple of suffixes) and `adapter.read`."""
 
-    def __call__(self, name: str, adapter: Any, /) -> None: ...
+    def __call__(self, name: str, adapter: InputAdapter, /) -> None: ...
 
 
 class RegisterCommand(Protocol):
