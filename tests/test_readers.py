@@ -257,6 +257,20 @@ def test_a_csv_cell_that_is_not_utf8_spoils_only_its_own_cell(invoke: Invoke, tm
     assert records[1]["status"] != "error"
 
 
+@pytest.mark.parametrize("quote", ['"', ""], ids=["quoted", "unquoted"])
+def test_an_over_long_csv_cell_spoils_only_its_own_cell(invoke: Invoke, tmp_path: Path, quote: str) -> None:
+    # Past the csv module's field limit (131,072 characters) it refused the whole row: the red
+    # flag answered before the long cell was lost (urgency review, id null).
+    long = quote + "y" * 200_000 + quote
+    text = f"id,bladder_bowel_control,pain_quality\np1,true,{long}\np2,false,burning\n"
+    code, records = _run(invoke, _file(tmp_path, "cases.csv", text))
+    assert code == 1
+    assert [r["input"]["id"] for r in records] == ["p1", "p2"]
+    assert records[0]["error"]["code"] == "invalid_csv" and "cell 3" in records[0]["error"]["message"]
+    assert _raised(records[0])
+    assert records[1]["status"] != "error"
+
+
 def test_csv_on_stdin_is_recognised_by_its_header() -> None:
     text = "id,bladder_bowel_control\np1,true\np2,false\n"
     # A real process: its stdin is a buffered pipe that can be peeked at, as in a pipeline.
