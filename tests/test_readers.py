@@ -377,6 +377,21 @@ def test_searchset_outcome_entries_are_not_responses(invoke: Invoke, tmp_path: P
     assert records[0]["input"]["line"] == 2  # its position in the Bundle
 
 
+@pytest.mark.parametrize("kind", ["searchset", "collection"])
+def test_a_response_marked_as_a_search_outcome_is_still_read(
+    invoke: Invoke, tmp_path: Path, kind: str
+) -> None:
+    # It was skipped as an OperationOutcome: no result, no error, exit 0, its red flag lost.
+    mark = ', "search": {"mode": "outcome"}'
+    outcome = _entry('{"resourceType": "OperationOutcome"}', mark)
+    response = _entry(_qr("q2", YES), mark)
+    untyped = _entry('{"id": "q3", "item": ' + YES + "}", mark)  # it may be a response: not skipped
+    code, records = _fhir(invoke, tmp_path, _bundle(outcome, response, untyped, kind=kind))
+    assert code == 1 and [r["input"]["line"] for r in records] == [2, 3]
+    assert records[0]["input"]["id"] == "q2" and _raised(records[0])
+    assert records[1]["status"] == "error"
+
+
 def test_an_empty_searchset_gives_an_empty_valid_output(invoke: Invoke, tmp_path: Path) -> None:
     path = _file(tmp_path, "bundle.json", '{"resourceType": "Bundle", "type": "searchset", "total": 0}')
     result = invoke("evaluate", RULESET, str(path), "-q", "--input-format", "fhir-qr", "--format", "json")
