@@ -20,6 +20,7 @@ import codecs
 import csv
 import re
 import sys
+from collections import Counter
 from collections.abc import Iterable, Iterator
 from typing import Any, BinaryIO
 
@@ -124,7 +125,7 @@ class Csv:
         for line, raw in enumerate(lines, 1):
             if line == 1:
                 header, broken = _header(raw, options.max_line_bytes)
-                twice = next((name for name in header if header.count(name) > 1), None)
+                twice = _first_named_twice(header)
                 continue
             if raw is None:
                 row += 1
@@ -142,6 +143,13 @@ class Csv:
                 yield _record(line, row, header, twice, cells, inputs, options.id_field)
         if broken and row == 0:
             yield InputRecord(1, None, broken, None)
+
+
+def _first_named_twice(header: list[str]) -> str | None:
+    """The first column (in header order) whose name appears again, in one pass: counting each
+    name in the whole header made a 300,000-column header take over ten minutes."""
+    counts = Counter(header)
+    return next((name for name in header if counts[name] > 1), None)
 
 
 def _header(raw: bytes | None, limit: int) -> tuple[list[str], tuple[str, str] | None]:
