@@ -296,6 +296,18 @@ def test_csv_on_stdin_is_recognised_by_its_header() -> None:
     assert _raised(records[0]) and records[1]["red_flags"] == []
 
 
+@pytest.mark.parametrize(("first", "hinted"), [("bladder_bowel_control", True), ("hello", False)])
+def test_a_one_column_csv_on_stdin_says_to_give_the_csv_format(
+    invoke: Invoke, first: str, hinted: bool
+) -> None:
+    # One name is no CSV header to sniff: it is read as JSON Lines, every line an error that
+    # gave no hint. A first line that is an input id alone now names the likely cause.
+    result = invoke("evaluate", RULESET, "-", "-q", "--format", "jsonl", input=f"{first}\ntrue\nyes\n")
+    records = [json.loads(line) for line in result.stdout.splitlines()]
+    assert [r["error"]["code"] for r in records] == ["invalid_json", "not_an_object", "invalid_json"]
+    assert [("--input-format csv" in r["error"]["message"]) for r in records] == [hinted] * 3
+
+
 # -- FHIR QuestionnaireResponse and Bundle -------------------------------------------------------
 
 
