@@ -8,10 +8,11 @@ and counted in `options.blank_lines`.
 from __future__ import annotations
 
 import codecs
+import dataclasses
 import json
 import os
 import re
-from collections.abc import Callable, Iterable, Iterator
+from collections.abc import Callable, Collection, Iterable, Iterator
 from typing import Any, BinaryIO
 
 import orjson  # strict RFC 8259: NaN and Infinity are rejected, as they should be in a record
@@ -20,6 +21,7 @@ from rulewright.core import InputRecord, ReadOptions, Ruleset, clipped, hookimpl
 from rulewright.plugins.salvage import bad_id, exact_id, salvaged, skip_value, space
 
 _KEY_END = re.compile(rb'"\s*:')
+_BARE_NAME = re.compile(rb"\s*([A-Za-z_][\w.-]*)\s*")
 
 
 class _Ambiguous(dict[str, Any]):
@@ -233,7 +235,7 @@ class JsonLines:
     extensions = (".jsonl", ".ndjson")
 
     def read(self, stream: BinaryIO, ruleset: Ruleset, options: ReadOptions) -> Iterator[InputRecord]:
-        yield from self.read_lines(bounded_lines(stream, options.max_line_bytes), options)
+        yield from self.read_lines(bounded_lines(stream, options.max_line_bytes), options, _ids(ruleset))
 
     def split(
         self, stream: BinaryIO, ruleset: Ruleset, options: ReadOptions, size: int
@@ -286,7 +288,8 @@ class JsonLines:
         if data.endswith(b"\n"):
             lines.pop()
         limit = options.max_line_bytes
-        yield from self.read_lines((None if 0 < limit < len(raw) else raw for raw in lines), options)
+        lines_ = (None if 0 < limit < len(raw) else raw for raw in lines)
+        yield from self.read_lines(lines_, options, _ids(ruleset))
 
     @staticmethod
     def plain_record(raw: bytes, id_field: str | None = "id") -> dict[str, Any] | None:
@@ -306,7 +309,11 @@ class JsonLines:
             return None
         return data if id_field is None or type(data.get(id_field)) is not float else None
 
-    def read_lines(self, lines: Iterable[bytes | None], options: ReadOptions) -> Iterator[InputRecord]:
+    def read_lines(
+        self, lines: Iterable[bytes | None], options: ReadOptions, inputs: Collection[str] = ()
+    ) -> Iterator[InputRecord]:
+        """The records on `lines`. A first line that is one bare input id (of `inputs`) is the
+        header of a one-column CSV read as JSON Lines: each unreadable record then says so."""
         id_field = options.id_field
         for line, raw in enumerate(lines, options.first_line):
             if raw is None:
@@ -319,7 +326,20 @@ class JsonLines:
             if not raw.strip():
                 options.blank_lines += 1
                 continue
-            yield _one(line, raw, id_field)
+            if line == 1 and (name := _BARE_NAME.fullmatch(raw)) and name[1].decode() in inputs:
+                options.hint = (
+                    f"line 1 is the input id {name[1].decode()!r} alone: a one-column CSV? "
+                    "give --input-format csv"
+                )
+            record = _one(line, raw, id_field)
+            if options.hint and record.error and record.error[0] in ("invalid_json", "not_an_object"):
+                code, message = record.error
+                record = dataclasses.replace(record, error=(code, f"{message} ({options.hint})"))
+            yield record
+
+
+def _ids(ruleset: Ruleset) -> frozenset[str]:
+    return frozenset(decl.id for decl in ruleset.inputs)
 
 
 def _one(line: int, raw: bytes, id_field: str | None) -> InputRecord:

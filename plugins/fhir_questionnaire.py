@@ -5,9 +5,11 @@ Answers become facts through an explicit linkId map: the ruleset's `fhir.link_id
 record (`line` = its position in the Bundle, `id` = its resource id); a response that cannot be
 used — an answer to an unmapped linkId, an answer of the wrong FHIR type or shape, a code
 outside the input's values, a key twice in one object, a response for another questionnaire —
-becomes an error record in place, the other responses of the Bundle read as usual. A searchset
-Bundle's `search.mode: outcome` entries (OperationOutcomes about the search) are not responses
-and give no record. An unanswered item stays missing: it is never read as false.
+becomes an error record in place, the other responses of the Bundle read as usual. An entry
+marked `search.mode: outcome` whose resource names another type (an OperationOutcome about a
+search) is not a response and gives no record; a QuestionnaireResponse, or a resource of no
+stated type, is read (or is an error record) whatever its mark. An unanswered item stays
+missing: it is never read as false.
 
 Fail-safe reading (docs/integrators/fhir.md): the error record of a response keeps every
 answer that could be read, so its red flags are screened. An answer given twice (a key twice,
@@ -107,15 +109,25 @@ class QuestionnaireResponseAdapter:
             "entry" if type(data.get("entry")) is _Copies else None
         )
         for position, entry in enumerate(entries, 1):
-            search = entry.get("search") if isinstance(entry, dict) else None
-            if isinstance(search, dict) and search.get("mode") == "outcome":
-                continue  # an OperationOutcome about the search, not a response
             resource = entry.get("resource") if isinstance(entry, dict) else entry
+            if _about_the_search(entry, resource):
+                continue  # an OperationOutcome about the search, not a response
             record = _response_record(position, resource, ruleset, by_link, options.id_field)
             if twice and record.error is None:
                 problem = ("duplicate_key", f"key {clipped(twice)} of the Bundle is given twice")
                 record = InputRecord(position, record.data, problem, None, record.id)
             yield record
+
+
+def _about_the_search(entry: Any, resource: Any) -> bool:
+    """True for a `search.mode: outcome` entry whose resource says it is some other type: only
+    such an entry is skipped. A response marked `outcome` is still a response (its red flags are
+    read), and a resource that does not say what it is may be one, so it is read too."""
+    search = entry.get("search") if isinstance(entry, dict) else None
+    if not (isinstance(search, dict) and search.get("mode") == "outcome") or not isinstance(resource, dict):
+        return False
+    kinds = _each(resource.get("resourceType"))
+    return all(isinstance(k, str) and k != "QuestionnaireResponse" for k in kinds)
 
 
 def _response_record(

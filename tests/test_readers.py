@@ -257,6 +257,34 @@ def test_a_csv_cell_that_is_not_utf8_spoils_only_its_own_cell(invoke: Invoke, tm
     assert records[1]["status"] != "error"
 
 
+@pytest.mark.parametrize("quote", ['"', ""], ids=["quoted", "unquoted"])
+def test_an_over_long_csv_cell_spoils_only_its_own_cell(invoke: Invoke, tmp_path: Path, quote: str) -> None:
+    # Past the csv module's field limit (131,072 characters) it refused the whole row: the red
+    # flag answered before the long cell was lost (urgency review, id null).
+    long = quote + "y" * 200_000 + quote
+    text = f"id,bladder_bowel_control,pain_quality\np1,true,{long}\np2,false,burning\n"
+    code, records = _run(invoke, _file(tmp_path, "cases.csv", text))
+    assert code == 1
+    assert [r["input"]["id"] for r in records] == ["p1", "p2"]
+    assert records[0]["error"]["code"] == "invalid_csv" and "cell 3" in records[0]["error"]["message"]
+    assert _raised(records[0])
+    assert records[1]["status"] != "error"
+
+
+def test_a_csv_header_of_100k_unknown_columns_gives_one_bounded_error_record(tmp_path: Path) -> None:
+    # The header's duplicate check counted every name in the whole header: 300,000 columns took
+    # over ten minutes. Now under a second; the timeout is generous, for a loaded machine.
+    names = ",".join(f"u{i}" for i in range(100_000))
+    path = _file(tmp_path, "wide.csv", f"id,bladder_bowel_control,{names}\np1,true,{'1,' * 99_999}1\n")
+    rules = str(Path(sys.executable).parent / "rules")
+    args = [rules, "evaluate", RULESET, str(path), "-q", "--format", "jsonl"]
+    result = subprocess.run(args, capture_output=True, text=True, timeout=60, check=False)
+    [record] = [json.loads(line) for line in result.stdout.splitlines()]
+    assert record["input"]["id"] == "p1" and _raised(record)
+    assert record["error"]["code"] == "unknown_input" and "99,995 more" in record["error"]["message"]
+    assert len(result.stdout) < 4096
+
+
 def test_csv_on_stdin_is_recognised_by_its_header() -> None:
     text = "id,bladder_bowel_control\np1,true\np2,false\n"
     # A real process: its stdin is a buffered pipe that can be peeked at, as in a pipeline.
@@ -266,6 +294,18 @@ def test_csv_on_stdin_is_recognised_by_its_header() -> None:
     records = [json.loads(line) for line in result.stdout.splitlines()]
     assert [r["input"].get("row") for r in records] == [1, 2]
     assert _raised(records[0]) and records[1]["red_flags"] == []
+
+
+@pytest.mark.parametrize(("first", "hinted"), [("bladder_bowel_control", True), ("hello", False)])
+def test_a_one_column_csv_on_stdin_says_to_give_the_csv_format(
+    invoke: Invoke, first: str, hinted: bool
+) -> None:
+    # One name is no CSV header to sniff: it is read as JSON Lines, every line an error that
+    # gave no hint. A first line that is an input id alone now names the likely cause.
+    result = invoke("evaluate", RULESET, "-", "-q", "--format", "jsonl", input=f"{first}\ntrue\nyes\n")
+    records = [json.loads(line) for line in result.stdout.splitlines()]
+    assert [r["error"]["code"] for r in records] == ["invalid_json", "not_an_object", "invalid_json"]
+    assert [("--input-format csv" in r["error"]["message"]) for r in records] == [hinted] * 3
 
 
 # -- FHIR QuestionnaireResponse and Bundle -------------------------------------------------------
@@ -361,6 +401,21 @@ def test_searchset_outcome_entries_are_not_responses(invoke: Invoke, tmp_path: P
     code, records = _fhir(invoke, tmp_path, _bundle(outcome, match, kind="searchset"))
     assert code == 0 and [r["input"]["id"] for r in records] == ["q1"] and _raised(records[0])
     assert records[0]["input"]["line"] == 2  # its position in the Bundle
+
+
+@pytest.mark.parametrize("kind", ["searchset", "collection"])
+def test_a_response_marked_as_a_search_outcome_is_still_read(
+    invoke: Invoke, tmp_path: Path, kind: str
+) -> None:
+    # It was skipped as an OperationOutcome: no result, no error, exit 0, its red flag lost.
+    mark = ', "search": {"mode": "outcome"}'
+    outcome = _entry('{"resourceType": "OperationOutcome"}', mark)
+    response = _entry(_qr("q2", YES), mark)
+    untyped = _entry('{"id": "q3", "item": ' + YES + "}", mark)  # it may be a response: not skipped
+    code, records = _fhir(invoke, tmp_path, _bundle(outcome, response, untyped, kind=kind))
+    assert code == 1 and [r["input"]["line"] for r in records] == [2, 3]
+    assert records[0]["input"]["id"] == "q2" and _raised(records[0])
+    assert records[1]["status"] == "error"
 
 
 def test_an_empty_searchset_gives_an_empty_valid_output(invoke: Invoke, tmp_path: Path) -> None:

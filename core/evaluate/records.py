@@ -85,6 +85,9 @@ class ReadOptions:
     """A longer line becomes a `line_too_long` error record; memory stays bounded."""
     link_ids: Mapping[str, str] | None = None
     """Input id -> FHIR linkId, overriding the ruleset's `fhir.link_ids` (`--link-map FILE`)."""
+    hint: str = ""
+    """Set by a reader that sees the input is likely in another format; added to the message of
+    each record it cannot read (JSON Lines that start with a one-column CSV header)."""
 
 
 # Optional capabilities of an input adapter (`rulewright_register_input_adapters`). `rules evaluate`
