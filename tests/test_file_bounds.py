@@ -161,3 +161,24 @@ def test_a_link_map_that_is_a_device_or_a_sparse_giant_is_refused_unread(tmp_pat
     proc = _rules(*answers, "/dev/zero", cwd=tmp_path)
     assert proc.returncode == 2 and "Traceback" not in proc.stderr, proc.stderr
     assert "cannot read --link-map /dev/zero" in proc.stderr and "not a regular file" in proc.stderr
+
+
+def test_fmt_leaves_yaml_that_merely_shares_a_key_with_a_ruleset_alone(invoke: Any, tmp_path: Path) -> None:
+    """One key in common is not a ruleset: a GitHub action has `inputs`, another tool's file
+    may have `cases` or `outcomes`; `rules fmt DIR` must not reorder or reindent them."""
+    others = {
+        "action.yaml": "name:   Check\ninputs:\n    who: {description: x}\nruns:\n    using: node20\n",
+        "cases.yaml": "cases:\n    -   one\nname: other tool\n",
+        "outcomes.yaml": "version: 3\noutcomes: [a, b]\n",  # no `id`
+    }
+    for name, text in others.items():
+        (tmp_path / name).write_text(text, encoding="utf-8")
+    (tmp_path / "ruleset.yaml").write_text(UNFORMATTED, encoding="utf-8")
+    result = invoke("fmt", str(tmp_path))
+    assert result.exit_code == 0, result.stderr
+    assert "reformatted 1 of 1 file; 3 other YAML files left alone" in result.stderr
+    for name, text in others.items():
+        assert (tmp_path / name).read_text(encoding="utf-8") == text, name
+    assert (tmp_path / "ruleset.yaml").read_text(encoding="utf-8") != UNFORMATTED
+    named = invoke("fmt", str(tmp_path / "action.yaml"))
+    assert named.exit_code == 1 and "not-a-ruleset" in named.stderr
