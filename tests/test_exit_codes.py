@@ -193,3 +193,25 @@ def test_a_stop_under_on_error_fail_is_not_a_complete_run(invoke: Invoke, tmp_pa
     assert result.exit_code == 2  # not 1, which promises a complete output
     assert "line 2:" in result.stderr and "(--on-error fail); stopping" in result.stderr
     assert not out.exists()
+
+
+def test_a_crash_in_a_built_in_command_is_an_internal_error_exit_2(
+    invoke: Invoke, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from rulewright.core.model import loader
+
+    def crash() -> list[object]:
+        raise RuntimeError("disk on fire")
+
+    monkeypatch.setattr(loader, "bundled_rulesets", crash)
+    monkeypatch.delenv("RULEWRIGHT_DEBUG", raising=False)
+    result = invoke("list")
+    assert result.exit_code == 2  # not 1, which says "a complete run with findings"
+    assert result.stderr.splitlines() == [
+        "rules: internal error: RuntimeError: disk on fire (RULEWRIGHT_DEBUG=1 shows the traceback)"
+    ]
+    monkeypatch.setenv("RULEWRIGHT_DEBUG", "1")
+    result = invoke("list")
+    assert result.exit_code == 2
+    assert "Traceback (most recent call last)" in result.stderr
+    assert result.stderr.rstrip().endswith("RuntimeError: disk on fire")

@@ -145,3 +145,40 @@ def test_fmt_rewrites_only_rulesets_and_test_suites(invoke: Any, tmp_path: Path)
     named = invoke("fmt", str(tmp_path / ".pre-commit-config.yaml"))
     assert named.exit_code == 1 and "not-a-ruleset" in named.stderr
     assert (tmp_path / ".pre-commit-config.yaml").read_text(encoding="utf-8") == other
+
+
+@linux
+def test_a_link_map_that_is_a_device_or_a_sparse_giant_is_refused_unread(tmp_path: Path) -> None:
+    """`--link-map` goes through the same bounded reader as a ruleset: /dev/zero read whole
+    would hang, a 1 GB sparse file would cost 1 GB of memory (over this test's cap)."""
+    with open(tmp_path / "sparse.yaml", "wb") as giant:
+        giant.truncate(1 << 30)
+    answers = ("evaluate", "leg-pain", "-a", "bladder_bowel_control=yes", "--link-map")
+    proc = _rules(*answers, str(tmp_path / "sparse.yaml"), cwd=tmp_path)
+    assert proc.returncode == 2 and "Traceback" not in proc.stderr, proc.stderr
+    assert proc.stdout == ""
+    assert f"file is {1 << 30} bytes; the limit is {MAX_BYTES}" in proc.stderr
+    proc = _rules(*answers, "/dev/zero", cwd=tmp_path)
+    assert proc.returncode == 2 and "Traceback" not in proc.stderr, proc.stderr
+    assert "cannot read --link-map /dev/zero" in proc.stderr and "not a regular file" in proc.stderr
+
+
+def test_fmt_leaves_yaml_that_merely_shares_a_key_with_a_ruleset_alone(invoke: Any, tmp_path: Path) -> None:
+    """One key in common is not a ruleset: a GitHub action has `inputs`, another tool's file
+    may have `cases` or `outcomes`; `rules fmt DIR` must not reorder or reindent them."""
+    others = {
+        "action.yaml": "name:   Check\ninputs:\n    who: {description: x}\nruns:\n    using: node20\n",
+        "cases.yaml": "cases:\n    -   one\nname: other tool\n",
+        "outcomes.yaml": "version: 3\noutcomes: [a, b]\n",  # no `id`
+    }
+    for name, text in others.items():
+        (tmp_path / name).write_text(text, encoding="utf-8")
+    (tmp_path / "ruleset.yaml").write_text(UNFORMATTED, encoding="utf-8")
+    result = invoke("fmt", str(tmp_path))
+    assert result.exit_code == 0, result.stderr
+    assert "reformatted 1 of 1 file; 3 other YAML files left alone" in result.stderr
+    for name, text in others.items():
+        assert (tmp_path / name).read_text(encoding="utf-8") == text, name
+    assert (tmp_path / "ruleset.yaml").read_text(encoding="utf-8") != UNFORMATTED
+    named = invoke("fmt", str(tmp_path / "action.yaml"))
+    assert named.exit_code == 1 and "not-a-ruleset" in named.stderr

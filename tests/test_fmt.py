@@ -151,6 +151,9 @@ def test_bundled_files_are_formatted(invoke: Invoke) -> None:
 def test_unknown_keys_stay_where_they_are_and_flow_style_is_kept() -> None:
     text = textwrap.dedent(
         """\
+        id: x
+        version: 1.0.0
+        inputs: []
         red_flags:
           - level: urgent
             id: flag
@@ -162,6 +165,9 @@ def test_unknown_keys_stay_where_they_are_and_flow_style_is_kept() -> None:
     out = format_text(text)
     assert out == textwrap.dedent(
         """\
+        id: x
+        version: 1.0.0
+        inputs: []
         red_flags:
           - id: flag
             level: urgent

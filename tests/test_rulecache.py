@@ -195,3 +195,37 @@ def test_a_folder_of_ours_that_others_could_only_read_is_narrowed(cache: Path) -
     cache.chmod(0o755)
     load_ruleset("leg-pain@1.0.0")
     assert stat.S_IMODE(cache.stat().st_mode) == 0o700 and len(list(cache.glob("*.json"))) == 1
+
+
+@pytest.mark.parametrize(
+    "change",
+    [
+        pytest.param(lambda d: d["red_flags"][0].update(level="catastrophic"), id="invalid-level"),
+        pytest.param(
+            lambda d: d["red_flags"][0].update(when={"fact": "no_such_fact", "eq": True}), id="dangling-fact"
+        ),
+    ],
+)
+def test_an_entry_with_a_valid_digest_but_invalid_content_is_rebuilt(
+    cache: Path, change: Callable[[dict[str, Any]], None], invoke: Any
+) -> None:
+    """A digest only says the entry is whole: content the checks would refuse, even under a
+    recomputed digest, is a miss, and `rules evaluate` runs the ruleset checked from its YAML."""
+
+    def run() -> dict[str, Any]:
+        result = invoke("evaluate", "leg-pain@1.0.0", "-a", "bladder_bowel_control=yes")
+        assert result.exit_code == 0, result.stderr
+        return dict(json.loads(result.stdout))
+
+    genuine = run()  # stores the entry this command reads (its key names its operators)
+    entry = _entry(cache)
+    _, body = entry.read_bytes().split(b"\n", 1)
+    data = json.loads(body)
+    stored = json.loads(body)
+    change(data)
+    forged = json.dumps(data).encode()
+    header = {"key": entry.stem, "sha256": hashlib.sha256(forged).hexdigest()}
+    entry.write_bytes(json.dumps(header).encode() + b"\n" + forged)
+    assert run() == genuine
+    assert genuine["urgency"] == "emergency"
+    assert rulecache.get(entry.stem) == stored  # the entry rebuilt, whole again

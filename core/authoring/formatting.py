@@ -164,25 +164,40 @@ def _yaml() -> Any:
 
 
 NOT_OURS = "not-a-ruleset"
-# Top-level keys only a ruleset has: a file with none of them (nor `cases`) is some other YAML.
-_RULESET_KEYS = ("rulewright", "inputs", "red_flags", "scores", "outcomes", "invariants")
+# What makes a YAML mapping ours to rewrite, from the schemas' required keys: one shared key
+# is not enough (a GitHub `action.yaml` has `inputs`). A ruleset has `id` and `version` and
+# `inputs` or `outcomes` (a half-written one may lack the rest); a test suite has `ruleset`
+# and `cases`. Anything else is some other YAML, left alone.
+_RULESET_KEYS = ("id", "version")
+_RULESET_BODY = ("inputs", "outcomes")
+_SUITE_KEYS = ("ruleset", "cases")
+
+
+def _kind(data: object) -> str | None:
+    """The kind of a loaded document: `suite`, `ruleset`, or None for YAML that is neither."""
+    if not isinstance(data, dict):
+        return None
+    if all(k in data for k in _SUITE_KEYS) and is_suite_data(data):
+        return "suite"
+    if all(k in data for k in _RULESET_KEYS) and any(k in data for k in _RULESET_BODY):
+        return "ruleset"
+    return None
 
 
 def format_text(text: str, file: str = "<text>") -> str:
     """The canonical form of a ruleset or test-suite document; raises `RulesetError` if unreadable,
-    or (code `NOT_OURS`) if it is neither: a mapping with a key of `_RULESET_KEYS` is a ruleset,
-    one with `cases` a test suite, and any other YAML is not ours to rewrite."""
+    or (code `NOT_OURS`) if it is neither (`_kind`): any other YAML is not ours to rewrite."""
     doc = load_yaml_text(text, file)  # the guarded loader: bounds, tags, positions for errors
-    if is_suite_data(doc.data):
-        table = _SUITE
-    elif isinstance(doc.data, dict) and any(k in doc.data for k in _RULESET_KEYS):
-        table = _RULESET
+    kind = _kind(doc.data)
+    if kind is not None:
+        table = _SUITE if kind == "suite" else _RULESET
     else:
         raise RulesetError(
             [
                 Diagnostic(
                     NOT_OURS,
-                    "neither a ruleset (no `rulewright`, `inputs` or `outcomes`) nor a test suite (no `cases`)",
+                    "neither a ruleset (`id`, `version` and `inputs` or `outcomes`) nor a test suite "
+                    "(`ruleset` and `cases`)",
                     file,
                     1,
                     1,

@@ -71,7 +71,7 @@ class RulesGroup(click.Group):
             # A failing plugin command is named and exits 2; a built-in one is an internal error.
             name = ctx.invoked_subcommand
             if name is None or name in COMMANDS:
-                raise
+                _internal_error(exc)
             owner = ctx.ensure_object(App).host.registry.owners["commands"].get(name, "?")
             fail(f"command {name!r} from plugin {owner!r} failed: {type(exc).__name__}: {exc}")
 
@@ -122,6 +122,23 @@ def _stop(signum: int, frame: object) -> None:
         # Straight to the descriptor: the handler may run inside a write to sys.stderr.
         os.write(2, message.encode())
     raise SystemExit(_STOPPED_BY[signum])
+
+
+DEBUG_ENV = "RULEWRIGHT_DEBUG"
+
+
+def _internal_error(exc: Exception) -> NoReturn:
+    """A crash in a built-in command is exit 2 (the run did not complete), never click's 1,
+    which a pipeline reads as the findings of a complete run. One line names it; the traceback
+    follows only with RULEWRIGHT_DEBUG=1, so a log holds no record content a frame might show."""
+    debug = os.environ.get(DEBUG_ENV, "") not in ("", "0")
+    hint = "" if debug else f" ({DEBUG_ENV}=1 shows the traceback)"
+    click.echo(f"rules: internal error: {type(exc).__name__}: {exc}{hint}", err=True)
+    if debug:
+        import traceback
+
+        click.echo("".join(traceback.format_exception(exc)).rstrip("\n"), err=True)
+    raise click.exceptions.Exit(exitcodes.USAGE)
 
 
 def _closed_pipe() -> NoReturn:

@@ -276,12 +276,12 @@ def _flushed(results: Iterator[Result], stream: Sink) -> Iterator[Result]:
 def _link_map(path: str, model: Ruleset) -> dict[str, str]:
     """Read a `--link-map` side file: a mapping of declared input ids to linkId strings."""
     from rulewright.core.model.diagnostics import RulesetError
+    from rulewright.core.model.files import read_bounded
     from rulewright.core.model.yamlload import load_yaml
 
-    try:
-        with open(path, "rb") as f:
-            data = load_yaml(f.read(), path).data
-    except (OSError, RulesetError) as exc:
+    try:  # size-checked before it is read, as a ruleset is: a device or a 1 GB file is refused
+        data = load_yaml(read_bounded(path, "--link-map"), path).data
+    except RulesetError as exc:
         fail(f"cannot read --link-map {path}: {exc}")
     if not isinstance(data, dict) or not all(isinstance(v, str) and v for v in data.values()):
         fail(f"--link-map {path}: expected a mapping of input id to linkId (text)")

@@ -159,7 +159,9 @@ def load_ruleset(
     data = rulecache.get(entry)
     if data is not None:
         try:  # the fingerprint is of the data that will run, whatever the entry claims
-            return parse_ruleset(data, source=name, fingerprint=fingerprint(data))
+            cached = parse_ruleset(data, source=name, fingerprint=fingerprint(data))
+            if _still_valid(cached, name, operators):
+                return cached
         except Exception:  # an entry that passed its digest yet does not parse: rebuild it
             pass
     from rulewright.core.model.yamlload import load_yaml  # only now: the cache spares most starts YAML
@@ -170,3 +172,19 @@ def load_ruleset(
         raise RulesetError(problems)
     rulecache.put(entry, doc.data)
     return ruleset
+
+
+def _still_valid(ruleset: m.Ruleset, name: str, operators: Iterable[str] | None) -> bool:
+    """Cheap checks of a cached model before it runs: an entry with a valid digest but content
+    the schema would refuse (an unknown level, a dangling reference) is a miss, rebuilt from the
+    YAML, never a crash later. The levels are the schema's enum the engine indexes by; the
+    semantic checks are plain Python (under 10 ms a start; the JSON Schema check would cost about 75)."""
+    from rulewright.core.model.semantics import check_semantics
+    from rulewright.core.model.yamlload import Document
+
+    levels = [f.level for f in (*ruleset.red_flags, *ruleset.escalations)]
+    levels += [o.urgency for o in ruleset.outcomes] + ([ruleset.default.urgency] if ruleset.default else [])
+    if any(level not in m.LEVEL_RANK for level in levels):
+        return False
+    problems = check_semantics(ruleset, Document(name, ruleset.data), operators)
+    return not any(d.severity == "error" for d in problems)

@@ -13,7 +13,9 @@ Verified before trusted: the folder must be a real folder (not a link) owned by 
 mode 0700 — one we create is; one of ours that only others could read is narrowed to 0700 —
 and otherwise the run goes on without the cache, saying so once on stderr. Each entry starts
 with a line naming its key and the sha256 of the data after it; an entry whose digest does not
-match (edited, truncated) or whose data cannot be parsed is a miss, and is rebuilt from the YAML.
+match (edited, truncated) or whose data cannot be parsed is a miss, and is rebuilt from the YAML;
+so is one whose model fails the loader's cheap re-check (known levels, semantic checks), since
+a digest only says the entry is whole, not that its content was ever checked.
 The fingerprint of a cached ruleset is computed from the data that runs, never stored.
 """
 

@@ -19,11 +19,6 @@ import re
 from dataclasses import dataclass, field
 from typing import Any
 
-from ruamel.yaml import YAML
-from ruamel.yaml.comments import CommentedMap, CommentedSeq
-from ruamel.yaml.error import MarkedYAMLError, YAMLError
-from ruamel.yaml.reader import ReaderError
-
 from rulewright.core.model.diagnostics import Diagnostic, JsonPath, RulesetError
 from rulewright.core.model.files import MAX_BYTES
 
@@ -83,6 +78,12 @@ def decode(raw: bytes, file: str) -> str:
 
 
 def load_yaml_text(text: str, file: str) -> Document:
+    # ruamel only here: a start that takes a checked ruleset from the cache still checks its
+    # semantics, which need `Document` but no YAML parser (about 15 ms of imports).
+    from ruamel.yaml import YAML
+    from ruamel.yaml.error import MarkedYAMLError, YAMLError
+    from ruamel.yaml.reader import ReaderError
+
     yaml = YAML(typ="rt")
     yaml.allow_duplicate_keys = False
     try:
@@ -129,6 +130,9 @@ def load_yaml(raw: bytes, file: str) -> Document:
 
 class _Walker:
     def __init__(self, doc: Document) -> None:
+        from ruamel.yaml.comments import CommentedMap, CommentedSeq
+
+        self.mapping, self.sequence = CommentedMap, CommentedSeq
         self.doc = doc
         self.nodes = 0
 
@@ -152,7 +156,7 @@ class _Walker:
         if depth > MAX_DEPTH:
             raise self._error("too-deep", f"nesting deeper than {MAX_DEPTH} levels", path)
         self._check_tag(node, path)
-        if isinstance(node, CommentedMap):
+        if isinstance(node, self.mapping):
             out: dict[str, Any] = {}
             for key in node:
                 # Keys pulled in by a merge key (`<<: *anchor`) or built by !!omap have no
@@ -172,7 +176,7 @@ class _Walker:
                 self.doc.positions[child] = (vline + 1, vcol + 1)
                 out[key] = self.plain(value, child, depth + 1)
             return out
-        if isinstance(node, CommentedSeq):
+        if isinstance(node, self.sequence):
             items: list[Any] = []
             for i, value in enumerate(node):
                 line, col = node.lc.item(i)
