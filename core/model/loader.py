@@ -182,7 +182,7 @@ def _still_valid(ruleset: m.Ruleset, name: str, operators: Iterable[str] | None)
     from rulewright.core.model.semantics import check_semantics
     from rulewright.core.model.yamlload import Document
 
-    levels = [f.level for f in (*ruleset.red_flags, *ruleset.escalations)]
+    levels = [f.level for f in ruleset.red_flags] + [e.level for e in ruleset.escalations]
     levels += [o.urgency for o in ruleset.outcomes] + ([ruleset.default.urgency] if ruleset.default else [])
     if any(level not in m.LEVEL_RANK for level in levels):
         return False
